@@ -1,0 +1,23 @@
+// The `vitrina` command line: one entry point, a sub-command per job, --help on each.
+import { Command } from 'commander';
+import { reportError } from './errors.ts';
+import { registerStack } from './stack.ts';
+import { registerTest } from './test.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('vitrina')
+    .description('Vitrina: event-sourced, streaming-first multimodal product search')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+  registerStack(program);
+  registerTest(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    process.exitCode = reportError(err);
+  }
+}

@@ -1,0 +1,76 @@
+// Every connection setting Vitrina reads, from the environment, with defaults that point at the
+// local stack (`npx vitrina stack up`). `npx vitrina stack env` prints the same names as exports.
+import os from 'node:os';
+import path from 'node:path';
+
+export interface StackPorts {
+  kafka: number;
+  kafkaController: number;
+  registry: number;
+  minio: number;
+  minioConsole: number;
+  postgres: number;
+}
+
+export interface VitrinaConfig {
+  cacheDir: string;
+  stateDir: string;
+  ports: StackPorts;
+  kafkaBrokers: string[];
+  kafkaReplicationFactor: number;
+  schemaRegistryUrl: string;
+  s3: { endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string; region: string };
+  databaseUrl: string;
+  datasetDir: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intFrom(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function defaultCacheDir(env: Env = process.env): string {
+  if (env.VITRINA_CACHE_DIR) return path.resolve(env.VITRINA_CACHE_DIR);
+  const base = env.XDG_CACHE_HOME ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(base, 'vitrina');
+}
+
+export function loadPorts(env: Env = process.env): StackPorts {
+  return {
+    kafka: intFrom(env, 'VITRINA_KAFKA_PORT', 19092),
+    kafkaController: intFrom(env, 'VITRINA_KAFKA_CONTROLLER_PORT', 19093),
+    registry: intFrom(env, 'VITRINA_REGISTRY_PORT', 18081),
+    minio: intFrom(env, 'VITRINA_MINIO_PORT', 19000),
+    minioConsole: intFrom(env, 'VITRINA_MINIO_CONSOLE_PORT', 19001),
+    postgres: intFrom(env, 'VITRINA_POSTGRES_PORT', 15432),
+  };
+}
+
+export function loadConfig(env: Env = process.env): VitrinaConfig {
+  const cacheDir = defaultCacheDir(env);
+  const ports = loadPorts(env);
+  const s3Url = new URL(env.S3_ENDPOINT ?? `http://127.0.0.1:${ports.minio}`);
+  return {
+    cacheDir,
+    stateDir: env.VITRINA_STATE_DIR ? path.resolve(env.VITRINA_STATE_DIR) : path.join(cacheDir, 'state'),
+    ports,
+    kafkaBrokers: (env.KAFKA_BROKERS ?? `127.0.0.1:${ports.kafka}`).split(',').map((b) => b.trim()).filter(Boolean),
+    kafkaReplicationFactor: intFrom(env, 'KAFKA_REPLICATION_FACTOR', 1),
+    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${ports.registry}`,
+    s3: {
+      endPoint: s3Url.hostname,
+      port: Number(s3Url.port || (s3Url.protocol === 'https:' ? 443 : 80)),
+      useSSL: s3Url.protocol === 'https:',
+      accessKey: env.S3_ACCESS_KEY ?? 'vitrina',
+      secretKey: env.S3_SECRET_KEY ?? 'vitrina-secret-key',
+      region: env.S3_REGION ?? 'us-east-1',
+    },
+    databaseUrl: env.DATABASE_URL ?? `postgres://vitrina:vitrina@127.0.0.1:${ports.postgres}/vitrina`,
+    datasetDir: path.resolve(env.VITRINA_DATASET_DIR ?? path.join('..', 'shared', 'data', 'fashion-small')),
+  };
+}

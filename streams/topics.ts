@@ -1,0 +1,78 @@
+// The topics of Vitrina: one event type per topic, Avro values named by TopicNameStrategy
+// (subject "<topic>-value"), UTF-8 string keys. Entity topics are compacted and keyed by the
+// entity id, so replaying one from offset 0 yields the latest event of every entity. Event-log
+// topics that projections are rebuilt from keep everything (retention -1); plain streams expire.
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { loadConfig } from './config.ts';
+
+export type TopicKind = 'entity' | 'log' | 'stream';
+
+export interface TopicSpec {
+  name: string;
+  kind: TopicKind;
+  partitions: number;
+  /** Avro schema file under schemas/ (without .avsc), or 'json' for foreign payloads. */
+  value: string;
+  /** What the record key holds. */
+  key: string;
+  retentionMs?: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export const topics = {
+  products: { name: 'vitrina.products', kind: 'entity', partitions: 6, value: 'ProductIngested', key: 'product id' },
+  embeddings: { name: 'vitrina.embeddings', kind: 'entity', partitions: 6, value: 'ProductEmbedded', key: '<model version>/<product id>' },
+  trainingRequested: { name: 'vitrina.training-runs.requested', kind: 'log', partitions: 1, value: 'TrainingRunRequested', key: 'run id' },
+  trainingCompleted: { name: 'vitrina.training-runs.completed', kind: 'log', partitions: 1, value: 'TrainingRunCompleted', key: 'run id' },
+  evaluations: { name: 'vitrina.evaluations', kind: 'log', partitions: 1, value: 'EvaluationCompleted', key: 'model version' },
+  promotions: { name: 'vitrina.model-promotions', kind: 'log', partitions: 1, value: 'ModelPromoted', key: 'model name' },
+  predictions: { name: 'vitrina.image-predictions', kind: 'stream', partitions: 3, value: 'ImagePrediction', key: 'bucket/object key', retentionMs: 7 * DAY },
+  uploads: { name: 'vitrina.uploads.notifications', kind: 'stream', partitions: 3, value: 'json', key: 'bucket/object key (set by MinIO)', retentionMs: 7 * DAY },
+  deadLetter: { name: 'vitrina.dead-letter', kind: 'stream', partitions: 1, value: 'DeadLetter', key: 'source topic', retentionMs: 30 * DAY },
+} as const satisfies Record<string, TopicSpec>;
+
+export type TopicName = (typeof topics)[keyof typeof topics]['name'];
+
+export const allTopics: TopicSpec[] = Object.values(topics);
+
+export function topicConfig(spec: TopicSpec): Record<string, string> {
+  switch (spec.kind) {
+    case 'entity':
+      return { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(DAY) };
+    case 'log':
+      return { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' };
+    case 'stream':
+      return { 'cleanup.policy': 'delete', 'retention.ms': String(spec.retentionMs ?? 7 * DAY) };
+  }
+}
+
+export function valueSubject(topic: string): string {
+  return `${topic}-value`;
+}
+
+/** Creates the topics that are missing and brings the configs of existing ones in line. */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics, replicationFactor = loadConfig().kafkaReplicationFactor): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing: ITopicConfig[] = specs
+    .filter((spec) => !existing.has(spec.name))
+    .map((spec) => ({
+      topic: spec.name,
+      numPartitions: spec.partitions,
+      replicationFactor,
+      configEntries: Object.entries(topicConfig(spec)).map(([name, value]) => ({ name, value })),
+    }));
+  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  const present = specs.filter((spec) => existing.has(spec.name));
+  if (present.length > 0) {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: present.map((spec) => ({
+        type: 2, // TOPIC
+        name: spec.name,
+        configEntries: Object.entries(topicConfig(spec)).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+  return missing.map((t) => t.topic);
+}

@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import { sleep } from '../streams/sleep.ts';
 import { StackError, type LaunchSpec } from './types.ts';
 
 export function startDetached(spec: LaunchSpec, logFile: string, pidFile: string): number {
@@ -98,10 +99,6 @@ export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Polls check() until it returns true or the timeout passes. */

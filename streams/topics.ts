@@ -3,6 +3,7 @@
 // entity id, so replaying one from offset 0 yields the latest event of every entity. Event-log
 // topics that projections are rebuilt from keep everything (retention -1); plain streams expire.
 import type { Admin, ITopicConfig } from 'kafkajs';
+import type * as Events from '../schemas/types.generated.ts';
 import { loadConfig } from './config.ts';
 
 export type TopicKind = 'entity' | 'log' | 'stream';
@@ -75,4 +76,24 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics,
     });
   }
   return missing.map((t) => t.topic);
+}
+
+/** The event type each Avro topic carries. */
+export interface EventOf {
+  'vitrina.products': Events.ProductIngested;
+  'vitrina.embeddings': Events.ProductEmbedded;
+  'vitrina.training-runs.requested': Events.TrainingRunRequested;
+  'vitrina.training-runs.completed': Events.TrainingRunCompleted;
+  'vitrina.evaluations': Events.EvaluationCompleted;
+  'vitrina.model-promotions': Events.ModelPromoted;
+  'vitrina.image-predictions': Events.ImagePrediction;
+  'vitrina.dead-letter': Events.DeadLetter;
+}
+
+export type AvroTopic = keyof EventOf;
+
+export function specOf(name: string): TopicSpec {
+  const spec = allTopics.find((t) => t.name === name);
+  if (!spec) throw new Error(`unknown topic ${name}`);
+  return spec;
 }

@@ -1,0 +1,93 @@
+// The remote path: rows of the Hugging Face copy of the dataset (ashraq/fashion-product-images-small)
+// through the datasets-server rows API, pages of up to 100 rows, each with an image URL. It needs
+// internet, which the machines that build Vitrina do not have; its page parsing is tested on pages
+// the tests write.
+import crypto from 'node:crypto';
+import type { DatasetSource } from './dataset.ts';
+import { STYLE_COLUMNS, type ParsedLine, type StyleRow } from './styles.ts';
+
+export const HF_DATASET = 'ashraq/fashion-product-images-small';
+const API = 'https://datasets-server.huggingface.co';
+const PAGE = 100;
+
+interface RowsPage {
+  rows: Array<{ row_idx: number; row: Record<string, unknown> }>;
+  num_rows_total: number;
+}
+
+function text(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const s = String(value).trim();
+  return s === '' ? null : s;
+}
+
+/** Turns one page of the rows API into parsed lines and the image URL of each product. */
+export function parseRowsPage(body: unknown): { lines: ParsedLine[]; images: Map<number, string>; total: number } {
+  const page = body as RowsPage;
+  if (!page || !Array.isArray(page.rows)) throw new Error('not a datasets-server rows page: no "rows" array');
+  const lines: ParsedLine[] = [];
+  const images = new Map<number, string>();
+  for (const { row_idx: index, row } of page.rows) {
+    const id = Number(row.id);
+    if (!Number.isInteger(id) || id <= 0) {
+      lines.push({ ok: false, line: index, reason: 'bad-id', text: JSON.stringify(row).slice(0, 200) });
+      continue;
+    }
+    const year = Number(row.year);
+    const parsed: StyleRow = {
+      id,
+      gender: text(row.gender),
+      masterCategory: text(row.masterCategory),
+      subCategory: text(row.subCategory),
+      articleType: text(row.articleType),
+      baseColour: text(row.baseColour),
+      season: text(row.season),
+      year: Number.isInteger(year) && year > 0 ? year : null,
+      usage: text(row.usage),
+      productDisplayName: text(row.productDisplayName),
+    };
+    const image = row.image as { src?: unknown } | null | undefined;
+    if (image && typeof image.src === 'string') images.set(id, image.src);
+    const missing = STYLE_COLUMNS.some((c) => parsed[c] === null);
+    lines.push({ ok: true, row: parsed, notes: missing ? ['empty-fields'] : [] });
+  }
+  return { lines, images, total: Number(page.num_rows_total ?? 0) };
+}
+
+export class HuggingFaceDataset implements DatasetSource {
+  readonly source = `hf:${HF_DATASET}`;
+  private readonly imageUrls = new Map<number, string>();
+  private digest = crypto.createHash('sha256');
+
+  constructor(private readonly fetchImpl: typeof fetch = fetch) {}
+
+  private async page(offset: number): Promise<ReturnType<typeof parseRowsPage>> {
+    const url = `${API}/rows?dataset=${encodeURIComponent(HF_DATASET)}&config=default&split=train&offset=${offset}&length=${PAGE}`;
+    const response = await this.fetchImpl(url);
+    if (!response.ok) throw new Error(`Hugging Face rows API answered ${response.status} for offset ${offset}`);
+    return parseRowsPage(await response.json());
+  }
+
+  async snapshot(): Promise<string> {
+    const first = await this.page(0);
+    return `hf-${crypto.createHash('sha256').update(JSON.stringify(first.lines.slice(0, 10))).update(String(first.total)).digest('hex').slice(0, 16)}`;
+  }
+
+  async *lines(): AsyncIterable<ParsedLine> {
+    this.digest = crypto.createHash('sha256');
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await this.page(offset);
+      for (const [id, url] of page.images) this.imageUrls.set(id, url);
+      yield* page.lines;
+      if (page.lines.length < PAGE || offset + PAGE >= page.total) return;
+    }
+  }
+
+  async image(row: StyleRow): Promise<Buffer | undefined> {
+    const url = this.imageUrls.get(row.id);
+    if (!url) return undefined;
+    const response = await this.fetchImpl(url);
+    if (!response.ok) return undefined;
+    return Buffer.from(await response.arrayBuffer());
+  }
+}

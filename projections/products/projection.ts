@@ -1,0 +1,103 @@
+// The products read model: one row per product, the latest ProductIngested of each id.
+import type { ProductIngested } from '../../schemas/types.generated.ts';
+import { topics } from '../../streams/topics.ts';
+import { physical } from '../catalog.ts';
+import { ident } from '../db.ts';
+import type { Projection } from '../projection.ts';
+
+export const PRODUCT_COLUMNS = [
+  'id',
+  'gender',
+  'master_category',
+  'sub_category',
+  'article_type',
+  'base_colour',
+  'season',
+  'year',
+  'usage',
+  'display_name',
+  'image_original_key',
+  'image_normalized_key',
+  'image_sha256',
+  'image_width',
+  'image_height',
+  'dataset_snapshot',
+  'source',
+  'ingested_at',
+] as const;
+
+function row(e: ProductIngested): unknown[] {
+  return [
+    e.id,
+    e.gender,
+    e.masterCategory,
+    e.subCategory,
+    e.articleType,
+    e.baseColour,
+    e.season,
+    e.year,
+    e.usage,
+    e.productDisplayName,
+    e.imageOriginalKey,
+    e.imageNormalizedKey,
+    e.imageSha256,
+    e.imageWidth,
+    e.imageHeight,
+    e.datasetSnapshot,
+    e.source,
+    new Date(e.ingestedAt),
+  ];
+}
+
+export const productsProjection: Projection = {
+  name: 'products',
+  topics: [topics.products.name],
+  tables: ['products'],
+
+  async create(client, generation) {
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS ${ident(physical('products', generation))} (
+        id int PRIMARY KEY,
+        gender text,
+        master_category text,
+        sub_category text,
+        article_type text,
+        base_colour text,
+        season text,
+        year int,
+        usage text,
+        display_name text,
+        image_original_key text NOT NULL,
+        image_normalized_key text NOT NULL,
+        image_sha256 text NOT NULL,
+        image_width int NOT NULL,
+        image_height int NOT NULL,
+        dataset_snapshot text NOT NULL,
+        source text NOT NULL,
+        ingested_at timestamptz NOT NULL
+      )`);
+  },
+
+  async apply(client, generation, batch) {
+    // Within a batch, the last event of an id wins (events of one id share a partition, in order).
+    const latest = new Map<number, ProductIngested>();
+    for (const m of batch) {
+      const event = m.value as ProductIngested;
+      latest.set(event.id, event);
+    }
+    const rows = [...latest.values()].map(row);
+    const width = PRODUCT_COLUMNS.length;
+    const values = rows.map((_, r) => `(${PRODUCT_COLUMNS.map((__, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
+    const updates = PRODUCT_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+    await client.query(
+      `INSERT INTO ${ident(physical('products', generation))} (${PRODUCT_COLUMNS.join(', ')}) VALUES ${values}
+       ON CONFLICT (id) DO UPDATE SET ${updates}`,
+      rows.flat(),
+    );
+  },
+
+  async finish(client, generation) {
+    const table = ident(physical('products', generation));
+    await client.query(`CREATE INDEX IF NOT EXISTS ${ident(`products_g${generation}_article_type`)} ON ${table} (article_type)`);
+  },
+};

@@ -1,0 +1,29 @@
+// The live projector of a projection: a processor (consumer group "vitrina.projector.<name>") that
+// applies every event of the projection's topics to its live generation.
+import type { Kafka } from 'kafkajs';
+import type { EventCodec } from '../streams/codec.ts';
+import { ProcessorRunner, type ProcessorSpec } from '../streams/processor.ts';
+import type { EventProducer } from '../streams/producer.ts';
+import type { AvroTopic } from '../streams/topics.ts';
+import { applyLive } from './apply.ts';
+import type { Db } from './db.ts';
+import type { AnyEvent, Projection } from './projection.ts';
+
+export function projectorSpec(projection: Projection, db: Db, codec: EventCodec): ProcessorSpec<AnyEvent> {
+  return {
+    name: `projector.${projection.name}`,
+    topics: projection.topics,
+    maxBatch: 500,
+    decode: (topic, message) => {
+      if (!message.value) throw new Error('empty message value');
+      return codec.decode(topic as AvroTopic, message.value);
+    },
+    handle: async (batch) => {
+      await applyLive(db, projection, batch);
+    },
+  };
+}
+
+export function createProjector(projection: Projection, deps: { db: Db; kafka: Kafka; producer: EventProducer }): ProcessorRunner<AnyEvent> {
+  return new ProcessorRunner(projectorSpec(projection, deps.db, deps.producer.codec), deps.kafka, deps.producer);
+}

@@ -1,6 +1,8 @@
 // The `vitrina` command line: one entry point, a sub-command per job, --help on each.
 import { Command } from 'commander';
 import { reportError } from './errors.ts';
+import { registerIngest } from './ingest.ts';
+import { registerProcessors } from './processors.ts';
 import { registerStack } from './stack.ts';
 import { registerTest } from './test.ts';
 
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .configureHelp({ sortSubcommands: true });
   registerStack(program);
   registerTest(program);
+  registerIngest(program);
+  registerProcessors(program);
   return program;
 }
 

@@ -9,11 +9,17 @@ import { applyLive } from './apply.ts';
 import type { Db } from './db.ts';
 import type { AnyEvent, Projection } from './projection.ts';
 
-export function projectorSpec(projection: Projection, db: Db, codec: EventCodec): ProcessorSpec<AnyEvent> {
+export interface ProjectorOptions {
+  groupId?: string;
+  maxBatch?: number;
+}
+
+export function projectorSpec(projection: Projection, db: Db, codec: EventCodec, options: ProjectorOptions = {}): ProcessorSpec<AnyEvent> {
   return {
     name: `projector.${projection.name}`,
+    groupId: options.groupId,
     topics: projection.topics,
-    maxBatch: 500,
+    maxBatch: options.maxBatch ?? 500,
     decode: (topic, message) => {
       if (!message.value) throw new Error('empty message value');
       return codec.decode(topic as AvroTopic, message.value);
@@ -24,6 +30,6 @@ export function projectorSpec(projection: Projection, db: Db, codec: EventCodec)
   };
 }
 
-export function createProjector(projection: Projection, deps: { db: Db; kafka: Kafka; producer: EventProducer }): ProcessorRunner<AnyEvent> {
-  return new ProcessorRunner(projectorSpec(projection, deps.db, deps.producer.codec), deps.kafka, deps.producer);
+export function createProjector(projection: Projection, deps: { db: Db; kafka: Kafka; producer: EventProducer }, options: ProjectorOptions = {}): ProcessorRunner<AnyEvent> {
+  return new ProcessorRunner(projectorSpec(projection, deps.db, deps.producer.codec, options), deps.kafka, deps.producer);
 }

@@ -24,9 +24,10 @@ export const PRODUCT_COLUMNS = [
   'dataset_snapshot',
   'source',
   'ingested_at',
+  'revision',
 ] as const;
 
-function row(e: ProductIngested): unknown[] {
+function row(e: ProductIngested, events: number): unknown[] {
   return [
     e.id,
     e.gender,
@@ -46,6 +47,7 @@ function row(e: ProductIngested): unknown[] {
     e.datasetSnapshot,
     e.source,
     new Date(e.ingestedAt),
+    events,
   ];
 }
 
@@ -74,23 +76,29 @@ export const productsProjection: Projection = {
         image_height int NOT NULL,
         dataset_snapshot text NOT NULL,
         source text NOT NULL,
-        ingested_at timestamptz NOT NULL
+        ingested_at timestamptz NOT NULL,
+        revision int NOT NULL
       )`);
   },
 
   async apply(client, generation, batch) {
     // Within a batch, the last event of an id wins (events of one id share a partition, in order).
-    const latest = new Map<number, ProductIngested>();
+    // revision counts the events applied to a product, so applying one twice would show.
+    const latest = new Map<number, { event: ProductIngested; events: number }>();
     for (const m of batch) {
       const event = m.value as ProductIngested;
-      latest.set(event.id, event);
+      latest.set(event.id, { event, events: (latest.get(event.id)?.events ?? 0) + 1 });
     }
-    const rows = [...latest.values()].map(row);
+    const rows = [...latest.values()].map(({ event, events }) => row(event, events));
     const width = PRODUCT_COLUMNS.length;
     const values = rows.map((_, r) => `(${PRODUCT_COLUMNS.map((__, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
-    const updates = PRODUCT_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+    const table = ident(physical('products', generation));
+    const updates = PRODUCT_COLUMNS.filter((c) => c !== 'id' && c !== 'revision')
+      .map((c) => `${c} = EXCLUDED.${c}`)
+      .concat(`revision = ${table}.revision + EXCLUDED.revision`)
+      .join(', ');
     await client.query(
-      `INSERT INTO ${ident(physical('products', generation))} (${PRODUCT_COLUMNS.join(', ')}) VALUES ${values}
+      `INSERT INTO ${table} (${PRODUCT_COLUMNS.join(', ')}) VALUES ${values}
        ON CONFLICT (id) DO UPDATE SET ${updates}`,
       rows.flat(),
     );

@@ -1,0 +1,71 @@
+// `vitrina ingest --dataset <dir> [--limit N]` (or --hf for the Hugging Face copy)
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { LocalDataset, type DatasetSource } from '../processors/ingest/dataset.ts';
+import { HuggingFaceDataset } from '../processors/ingest/huggingface.ts';
+import { ingest, type IngestProgress, type IngestReport } from '../processors/ingest/ingest.ts';
+import { loadConfig } from '../streams/config.ts';
+import { createRuntime } from './runtime.ts';
+
+function progressReporter(): { update: (p: IngestProgress) => void; stop: () => void } {
+  if (process.stdout.isTTY) {
+    const bar = new cliProgress.SingleBar({ format: 'ingest [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted} | emitted {emitted}', etaBuffer: 500 }, cliProgress.Presets.shades_classic);
+    let startedAt = 0;
+    return {
+      update: (p) => {
+        if (startedAt === 0) {
+          startedAt = Date.now();
+          bar.start(p.total, 0, { rate: '0', emitted: 0 });
+        }
+        bar.update(p.done, { rate: (p.done / Math.max((Date.now() - startedAt) / 1000, 0.001)).toFixed(0), emitted: p.emitted });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let last = 0;
+  const began = Date.now();
+  return {
+    update: (p) => {
+      const now = Date.now();
+      if (now - last < 2000 && p.done < p.total) return;
+      last = now;
+      const rate = p.done / Math.max((now - began) / 1000, 0.001);
+      const eta = rate > 0 ? (p.total - p.done) / rate : 0;
+      process.stdout.write(`ingest ${p.done}/${p.total} rows, ${rate.toFixed(0)} rows/s, ETA ${eta.toFixed(0)} s, emitted ${p.emitted}\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+export function printIngestReport(report: IngestReport): void {
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  out(`dataset snapshot ${report.snapshot}: ${report.lines} rows read in ${report.seconds.toFixed(1)} s`);
+  out(`  emitted ${report.emitted} ProductIngested events, ${report.unchanged} unchanged since the last ingest`);
+  for (const [reason, n] of Object.entries(report.rejected)) out(`  rejected ${n}: ${reason}`);
+  for (const [note, n] of Object.entries(report.notes)) out(`  ingested with a note ${n}: ${note}`);
+}
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('load a dataset (styles.csv + images/) into MinIO and emit ProductIngested events')
+    .option('--dataset <dir>', 'dataset folder in the Fashion Product Images (Small) layout (default: VITRINA_DATASET_DIR or ../shared/data/fashion-small)')
+    .option('--hf', 'read the Hugging Face copy of the dataset instead (needs internet)')
+    .option('--limit <n>', 'only the first N rows', (v) => Number(v))
+    .option('--concurrency <n>', 'images processed at once', (v) => Number(v), 8)
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { dataset?: string; hf?: boolean; limit?: number; concurrency: number; json?: boolean }) => {
+      const source: DatasetSource = opts.hf ? new HuggingFaceDataset() : new LocalDataset(opts.dataset ?? loadConfig().datasetDir);
+      const runtime = createRuntime('vitrina-ingest');
+      const progress = progressReporter();
+      try {
+        const report = await ingest(source, runtime, { limit: opts.limit, concurrency: opts.concurrency, onProgress: progress.update });
+        progress.stop();
+        if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else printIngestReport(report);
+      } finally {
+        progress.stop();
+        await runtime.close();
+      }
+    });
+}

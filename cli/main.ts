@@ -4,6 +4,7 @@ import { reportError } from './errors.ts';
 import { registerIngest } from './ingest.ts';
 import { registerProcessors } from './processors.ts';
 import { registerStack } from './stack.ts';
+import { registerStart } from './start.ts';
 import { registerTest } from './test.ts';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerTest(program);
   registerIngest(program);
   registerProcessors(program);
+  registerStart(program);
   return program;
 }
 

@@ -104,7 +104,7 @@ async function startOne(service: Service, ctx: StackContext): Promise<'started' 
     throw new StackError(`${service.name} exited during start: ${logTail(ctx.logFile)}`, `see ${ctx.logFile}`);
   }
   if (!healthy) {
-    await stopByPidFile(pids);
+    await stopByPidFile(pids, 15_000, service.stopSignal);
     throw new StackError(`${service.name} did not become healthy within ${service.startTimeoutMs / 1000} s: ${logTail(ctx.logFile)}`, `see ${ctx.logFile}; a slow machine may need another try`);
   }
   await service.afterStart?.(ctx);
@@ -124,7 +124,7 @@ export async function up(options: StackOptions = {}): Promise<void> {
       ctx.log(outcome === 'started' ? `healthy after ${((Date.now() - began) / 1000).toFixed(1)} s` : 'already running');
     }
   } catch (err) {
-    for (const { service, ctx } of startedNow.reverse()) await stopByPidFile(pidFile(ctx, service));
+    for (const { service, ctx } of startedNow.reverse()) await stopByPidFile(pidFile(ctx, service), 15_000, service.stopSignal);
     throw err;
   }
 }
@@ -135,7 +135,7 @@ export async function down(options: StackOptions = {}): Promise<string[]> {
   const stopped: string[] = [];
   for (const service of [...selected(options.only)].reverse()) {
     const ctx = contextFor(service, config, log);
-    if (await stopByPidFile(pidFile(ctx, service))) {
+    if (await stopByPidFile(pidFile(ctx, service), 15_000, service.stopSignal)) {
       stopped.push(service.name);
       ctx.log('stopped');
     }

@@ -50,12 +50,12 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Stops the process group led by the PID in pidFile: SIGTERM, then SIGKILL after graceMs. */
-export async function stopByPidFile(pidFile: string, graceMs = 15_000): Promise<boolean> {
+/** Stops the process group led by the PID in pidFile: the stop signal, then SIGKILL after graceMs. */
+export async function stopByPidFile(pidFile: string, graceMs = 15_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
   const pid = readPid(pidFile);
   if (pid === undefined) return false;
   if (isAlive(pid)) {
-    signalGroup(pid, 'SIGTERM');
+    signalGroup(pid, signal);
     const deadline = Date.now() + graceMs;
     while (isAlive(pid) && Date.now() < deadline) await sleep(100);
     if (isAlive(pid)) {

@@ -46,6 +46,8 @@ export interface Service {
   env(ctx: StackContext): Record<string, string>;
   /** How long `up` waits for health before it gives up. */
   readonly startTimeoutMs: number;
+  /** The signal that stops the service promptly (default SIGTERM). */
+  readonly stopSignal?: NodeJS.Signals;
 }
 
 export interface LaunchSpec {

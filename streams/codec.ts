@@ -10,11 +10,16 @@ import { specOf, valueSubject, type AvroTopic, type EventOf } from './topics.ts'
 
 type Resolver = ReturnType<avro.Type['createResolver']>;
 
+interface SubjectApi {
+  config: (req: { subject: string }) => Promise<{ data: () => { compatibilityLevel?: string } }>;
+  updateConfig: (req: { subject: string; body: { compatibility: string } }) => Promise<unknown>;
+}
+
 export const SUBJECT_COMPATIBILITY = COMPATIBILITY.BACKWARD_TRANSITIVE;
 
 export class EventCodec {
   readonly registry: SchemaRegistry;
-  private readonly ids = new Map<string, number>();
+  private readonly ids = new Map<string, Promise<number>>();
   private readonly readers = new Map<string, avro.Type>();
   private readonly resolvers = new Map<string, Resolver | 'same'>();
 
@@ -35,24 +40,39 @@ export class EventCodec {
     return type;
   }
 
-  /** Registers this build's schema of the topic (idempotent) and returns its registry id. */
-  async register(topic: AvroTopic, schema: AvroSchema = this.schemaOf(topic)): Promise<number> {
-    const subject = valueSubject(topic);
-    const cached = schema === this.schemaOf(topic) ? this.ids.get(topic) : undefined;
-    if (cached !== undefined) return cached;
-    await this.setCompatibility(subject);
-    const { id } = await this.registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-      { subject, compatibility: SUBJECT_COMPATIBILITY },
-    );
-    if (schema === this.schemaOf(topic)) this.ids.set(topic, id);
+  /** Registers this build's schema of the topic (once per process) and returns its registry id. */
+  register(topic: AvroTopic): Promise<number> {
+    let id = this.ids.get(topic);
+    if (!id) {
+      id = this.registerSchema(valueSubject(topic), this.schemaOf(topic));
+      id.catch(() => this.ids.delete(topic));
+      this.ids.set(topic, id);
+    }
     return id;
   }
 
-  /** Sets the subject's compatibility level before its first registration. */
+  /** Registers a schema under a subject, setting the subject's compatibility level first. */
+  async registerSchema(subject: string, schema: AvroSchema): Promise<number> {
+    await this.setCompatibility(subject);
+    const { id } = await this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: SUBJECT_COMPATIBILITY });
+    return id;
+  }
+
+  /** Sets the subject's compatibility level unless it already has it. */
   private async setCompatibility(subject: string): Promise<void> {
-    const api = (this.registry as unknown as { api: { Subject: { updateConfig: (req: unknown) => Promise<unknown> } } }).api;
-    await api.Subject.updateConfig({ subject, body: { compatibility: SUBJECT_COMPATIBILITY } });
+    const api = (this.registry as unknown as { api: { Subject: SubjectApi } }).api;
+    try {
+      const level = (await api.Subject.config({ subject })).data().compatibilityLevel;
+      if (level?.toUpperCase() === SUBJECT_COMPATIBILITY) return;
+    } catch (err) {
+      if ((err as { status?: number }).status !== 404) throw err;
+    }
+    try {
+      await api.Subject.updateConfig({ subject, body: { compatibility: SUBJECT_COMPATIBILITY } });
+    } catch (err) {
+      // Apicurio answers 409 when another writer created the subject's rule a moment earlier.
+      if ((err as { status?: number }).status !== 409) throw err;
+    }
   }
 
   async encode<T extends AvroTopic>(topic: T, value: EventOf[T]): Promise<Buffer> {

@@ -61,7 +61,7 @@ export function loadConfig(env: Env = process.env): VitrinaConfig {
     ports,
     kafkaBrokers: (env.KAFKA_BROKERS ?? `127.0.0.1:${ports.kafka}`).split(',').map((b) => b.trim()).filter(Boolean),
     kafkaReplicationFactor: intFrom(env, 'KAFKA_REPLICATION_FACTOR', 1),
-    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${ports.registry}`,
+    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
     s3: {
       endPoint: s3Url.hostname,
       port: Number(s3Url.port || (s3Url.protocol === 'https:' ? 443 : 80)),

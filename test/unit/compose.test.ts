@@ -1,0 +1,49 @@
+// docker-compose.yml describes the same stack as the local stack manager: same ports, credentials,
+// notification topic and registry storage. No Docker engine runs here, so the file is checked.
+import fs from 'node:fs';
+import t from 'tap';
+import { parse } from 'yaml';
+import { loadConfig } from '../../streams/config.ts';
+import { topics } from '../../streams/topics.ts';
+
+interface ComposeService {
+  image: string;
+  ports?: string[];
+  environment?: Record<string, string>;
+}
+
+const compose = parse(fs.readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as { services: Record<string, ComposeService> };
+const config = loadConfig({});
+
+function hostPorts(service: ComposeService): number[] {
+  return (service.ports ?? []).map((p) => Number(p.split(':')[0]));
+}
+
+t.test('the compose file has the four services with pinned images', async (t) => {
+  t.same(Object.keys(compose.services).sort(), ['kafka', 'minio', 'postgres', 'registry']);
+  for (const [name, service] of Object.entries(compose.services)) t.match(service.image, /:[^:]+$/, `${name} image has a tag`);
+  t.notMatch(JSON.stringify(compose.services), /:latest"/, 'no image uses latest');
+});
+
+t.test('host ports are the local stack defaults', async (t) => {
+  t.same(hostPorts(compose.services.kafka!), [config.ports.kafka]);
+  t.same(hostPorts(compose.services.registry!), [config.ports.registry]);
+  t.same(hostPorts(compose.services.minio!), [config.ports.minio, config.ports.minioConsole]);
+  t.same(hostPorts(compose.services.postgres!), [config.ports.postgres]);
+});
+
+t.test('credentials and names match what the project reads', async (t) => {
+  const minio = compose.services.minio!.environment!;
+  t.equal(minio.MINIO_ROOT_USER, config.s3.accessKey);
+  t.equal(minio.MINIO_ROOT_PASSWORD, config.s3.secretKey);
+  t.equal(minio.MINIO_NOTIFY_KAFKA_TOPIC_PRIMARY, topics.uploads.name);
+  t.equal(minio.MINIO_NOTIFY_KAFKA_ENABLE_PRIMARY, 'on');
+  t.ok(minio.MINIO_NOTIFY_KAFKA_QUEUE_DIR_PRIMARY, 'events survive a restart');
+  const pg = compose.services.postgres!.environment!;
+  const url = new URL(config.databaseUrl);
+  t.equal(pg.POSTGRES_USER, url.username);
+  t.equal(pg.POSTGRES_PASSWORD, url.password);
+  t.equal(pg.POSTGRES_DB, url.pathname.slice(1));
+  t.equal(compose.services.kafka!.environment!.KAFKA_AUTO_CREATE_TOPICS_ENABLE, 'false');
+  t.equal(compose.services.registry!.environment!.APICURIO_STORAGE_KIND, 'kafkasql');
+});

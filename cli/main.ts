@@ -1,6 +1,7 @@
 // The `vitrina` command line: one entry point, a sub-command per job, --help on each.
 import { Command } from 'commander';
 import { reportError } from './errors.ts';
+import { registerBench } from './bench.ts';
 import { registerIngest } from './ingest.ts';
 import { registerProcessors } from './processors.ts';
 import { registerStack } from './stack.ts';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerProcessors(program);
   registerStart(program);
+  registerBench(program);
   return program;
 }
 

@@ -22,6 +22,9 @@ export interface VitrinaConfig {
   s3: { endPoint: string; port: number; useSSL: boolean; accessKey: string; secretKey: string; region: string };
   databaseUrl: string;
   datasetDir: string;
+  /** host:port of the gRPC model server. */
+  modelServerAddress: string;
+  gatewayPort: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -72,5 +75,7 @@ export function loadConfig(env: Env = process.env): VitrinaConfig {
     },
     databaseUrl: env.DATABASE_URL ?? `postgres://vitrina:vitrina@127.0.0.1:${ports.postgres}/vitrina`,
     datasetDir: path.resolve(env.VITRINA_DATASET_DIR ?? path.join('..', 'shared', 'data', 'fashion-small')),
+    modelServerAddress: env.MODEL_SERVER_ADDRESS ?? '127.0.0.1:50051',
+    gatewayPort: intFrom(env, 'VITRINA_GATEWAY_PORT', 8080),
   };
 }

@@ -55,7 +55,7 @@ export interface ModelPromoted {
   promotedAt: number;
 }
 
-/** Embeddings of one product under one model version. Keyed by <model version>/<product id> on the compacted topic vitrina.embeddings. */
+/** Embeddings of one product under one model version, with the product attributes search filters on, so the embeddings projection needs no other table. Keyed by <model version>/<product id> on the compacted topic vitrina.embeddings. */
 export interface ProductEmbedded {
   productId: number;
   modelVersion: string;
@@ -66,6 +66,17 @@ export interface ProductEmbedded {
   textEmbedding: null | Array<number>;
   /** Hash of the image the embedding was computed from. */
   imageSha256: null | string;
+  productDisplayName: null | string;
+  gender: null | string;
+  masterCategory: null | string;
+  subCategory: null | string;
+  articleType: null | string;
+  baseColour: null | string;
+  season: null | string;
+  year: null | number;
+  usage: null | string;
+  /** Object key of the normalised image in the images bucket. */
+  imageKey: null | string;
   embeddedAt: number;
 }
 

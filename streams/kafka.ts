@@ -15,10 +15,13 @@ const RETRIED_BY_KAFKAJS = [
   'Connection error: connect ECONNREFUSED',
 ];
 
+/** Warnings kafkajs gives for settings Vitrina chose on purpose. */
+const EXPECTED = ['Limiting retries for the idempotent producer'];
+
 const pinoLogCreator: logCreator = () => (entry: LogEntry) => {
   const { message, ...extra } = entry.log;
   const text = `${message} ${String(extra.error ?? '')}`;
-  const retried = RETRIED_BY_KAFKAJS.some((fragment) => text.includes(fragment));
+  const retried = [...RETRIED_BY_KAFKAJS, ...EXPECTED].some((fragment) => text.includes(fragment));
   const child = logger.child({ kafkajs: entry.namespace });
   if (entry.level <= logLevel.ERROR && !retried) child.error(extra, message);
   else if (entry.level === logLevel.WARN && !retried) child.warn(extra, message);

@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
+import { NotAvroError } from '../../streams/codec.ts';
 import type { EventProducer } from '../../streams/producer.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';
 import { buckets, ensureBucket, putIfAbsent } from '../../streams/s3.ts';
@@ -60,8 +61,12 @@ async function knownFingerprints(deps: IngestDeps): Promise<Map<number, string>>
   const known = new Map<number, string>();
   await readToEnd(deps.kafka, [topics.products.name], async (_topic, _partition, message) => {
     if (!message.value) return;
-    const event = await deps.producer.codec.decode(topics.products.name, message.value);
-    known.set(event.id, fingerprint(event));
+    try {
+      const event = await deps.producer.codec.decode(topics.products.name, message.value);
+      known.set(event.id, fingerprint(event));
+    } catch (err) {
+      if (!(err instanceof NotAvroError)) throw err; // a poison message: the projector dead-lettered it
+    }
   });
   return known;
 }

@@ -24,6 +24,8 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** Names of the services to act on; all when empty. */
   only?: string[];
+  /** The services to manage (default: the stack's). */
+  services?: Service[];
 }
 
 export function contextFor(service: Service, config: VitrinaConfig, log: (line: string) => void): StackContext {
@@ -42,13 +44,13 @@ function pidFile(ctx: StackContext, service: Service): string {
   return path.join(ctx.dataDir, `${service.name}.pid`);
 }
 
-function selected(only: string[] | undefined): Service[] {
-  if (!only || only.length === 0) return stackServices;
-  const unknown = only.filter((name) => !stackServices.some((s) => s.name === name));
+function selected(only: string[] | undefined, all: Service[] = stackServices): Service[] {
+  if (!only || only.length === 0) return all;
+  const unknown = only.filter((name) => !all.some((s) => s.name === name));
   if (unknown.length > 0) {
-    throw new StackError(`unknown service ${unknown.join(', ')}`, `choose from ${stackServices.map((s) => s.name).join(', ')}`);
+    throw new StackError(`unknown service ${unknown.join(', ')}`, `choose from ${all.map((s) => s.name).join(', ')}`);
   }
-  return stackServices.filter((s) => only.includes(s.name));
+  return all.filter((s) => only.includes(s.name));
 }
 
 function logTail(file: string, lines = 5): string {
@@ -116,7 +118,7 @@ export async function up(options: StackOptions = {}): Promise<void> {
   const log = options.log ?? (() => undefined);
   const startedNow: Array<{ service: Service; ctx: StackContext }> = [];
   try {
-    for (const service of selected(options.only)) {
+    for (const service of selected(options.only, options.services)) {
       const ctx = contextFor(service, config, log);
       const began = Date.now();
       const outcome = await startOne(service, ctx);
@@ -133,7 +135,7 @@ export async function down(options: StackOptions = {}): Promise<string[]> {
   const config = options.config ?? loadConfig();
   const log = options.log ?? (() => undefined);
   const stopped: string[] = [];
-  for (const service of [...selected(options.only)].reverse()) {
+  for (const service of [...selected(options.only, options.services)].reverse()) {
     const ctx = contextFor(service, config, log);
     if (await stopByPidFile(pidFile(ctx, service), 15_000, service.stopSignal)) {
       stopped.push(service.name);
@@ -147,7 +149,7 @@ export async function status(options: StackOptions = {}): Promise<ServiceStatus[
   const config = options.config ?? loadConfig();
   const log = options.log ?? (() => undefined);
   const result: ServiceStatus[] = [];
-  for (const service of selected(options.only)) {
+  for (const service of selected(options.only, options.services)) {
     const ctx = contextFor(service, config, log);
     const pid = readPid(pidFile(ctx, service)) ?? null;
     const running = pid !== null && isAlive(pid);
@@ -174,7 +176,7 @@ export function stackEnv(options: StackOptions = {}): Record<string, string> {
     VITRINA_DATASET_DIR: config.datasetDir,
     KAFKA_REPLICATION_FACTOR: String(config.kafkaReplicationFactor),
   };
-  for (const service of selected(options.only)) Object.assign(env, service.env(contextFor(service, config, () => undefined)));
+  for (const service of selected(options.only, options.services)) Object.assign(env, service.env(contextFor(service, config, () => undefined)));
   return env;
 }
 

@@ -1,0 +1,85 @@
+// The streaming inference path: an image put in the uploads bucket → MinIO's notification on
+// vitrina.uploads.notifications → this processor fetches the object, embeds it with the model
+// server, finds its nearest catalog products and a predicted articleType, and publishes an
+// ImagePrediction on vitrina.image-predictions. Idempotent per object key and ETag.
+import type { KafkaMessage } from 'kafkajs';
+import type * as Minio from 'minio';
+import type { EncoderClient } from '../../proto/client.ts';
+import type { SearchCore } from '../../projections/embeddings/search.ts';
+import type { ImagePrediction } from '../../schemas/types.generated.ts';
+import { PoisonError } from '../../streams/errors.ts';
+import type { ProcessorSpec } from '../../streams/processor.ts';
+import type { EventProducer } from '../../streams/producer.ts';
+import { getObjectBytes } from '../../streams/s3.ts';
+import { topics } from '../../streams/topics.ts';
+import type { PredictionLedger } from './ledger.ts';
+import { createdObjects, type CreatedObject } from './s3-event.ts';
+import { weightedVote } from './vote.ts';
+
+export interface DispatcherDeps {
+  s3: Minio.Client;
+  encoder: Pick<EncoderClient, 'embedImages'>;
+  search: Pick<SearchCore, 'byImageVector'>;
+  ledger: PredictionLedger;
+  producer: EventProducer;
+  /** Neighbours per prediction; default 10. */
+  k?: number;
+}
+
+const GRPC_INVALID_ARGUMENT = 3;
+
+function isMissingObject(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'NoSuchKey' || code === 'NotFound';
+}
+
+/** Predicts one uploaded object; undefined when it is already predicted or gone. */
+export async function predict(object: CreatedObject, deps: DispatcherDeps): Promise<ImagePrediction | undefined> {
+  if (await deps.ledger.has(object.bucket, object.key, object.etag)) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = await getObjectBytes(deps.s3, object.bucket, object.key);
+  } catch (err) {
+    if (isMissingObject(err)) return undefined; // deleted since the notification
+    throw err;
+  }
+  let embedding;
+  try {
+    embedding = await deps.encoder.embedImages([bytes]);
+  } catch (err) {
+    if ((err as { code?: number }).code === GRPC_INVALID_ARGUMENT) {
+      await deps.ledger.record(object.bucket, object.key, object.etag, 'rejected');
+      throw new PoisonError(`${object.bucket}/${object.key} is not a usable image: ${(err as Error).message}`);
+    }
+    throw err;
+  }
+  const page = await deps.search.byImageVector(embedding.vectors[0]!, { k: deps.k ?? 10, modelVersion: embedding.modelVersion });
+  const neighbours = page.hits.map((h) => ({ productId: h.product.id, score: h.score, articleType: h.product.articleType }));
+  const vote = weightedVote(neighbours);
+  const prediction: ImagePrediction = {
+    bucket: object.bucket,
+    objectKey: object.key,
+    etag: object.etag,
+    modelVersion: embedding.modelVersion,
+    predictedArticleType: vote.articleType,
+    confidence: vote.confidence,
+    neighbours,
+    predictedAt: Date.now(),
+  };
+  await deps.producer.send(topics.predictions.name, [{ key: `${object.bucket}/${object.key}`, value: prediction }]);
+  await deps.ledger.record(object.bucket, object.key, object.etag, embedding.modelVersion);
+  return prediction;
+}
+
+export function dispatcherSpec(deps: DispatcherDeps, groupId?: string): ProcessorSpec<CreatedObject[]> {
+  return {
+    name: 'dispatcher',
+    groupId,
+    topics: [topics.uploads.name],
+    maxBatch: 20,
+    decode: (_topic: string, message: KafkaMessage) => createdObjects(message.value),
+    handle: async (batch) => {
+      for (const message of batch) for (const object of message.value) await predict(object, deps);
+    },
+  };
+}

@@ -1,0 +1,80 @@
+// The champion model version is whatever the latest ModelPromoted event on
+// vitrina.model-promotions names. At start the topic is read to its end (readToEnd); then a
+// consumer with a group of its own (every server replica sees every promotion) keeps reading
+// from where that read began and reports each newer promotion. Events for other model names are
+// ignored. Re-reading an event already seen is harmless: promoting the champion again is a no-op.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { EventCodec } from '../streams/codec.ts';
+import { readToEnd } from '../streams/read-to-end.ts';
+import { ensureTopics, topics } from '../streams/topics.ts';
+import type { ModelPromoted } from '../schemas/types.generated.ts';
+
+export interface PromotionFollower {
+  stop(): Promise<void>;
+}
+
+export interface FollowOptions {
+  kafka: Kafka;
+  codec: EventCodec;
+  /** ModelPromoted.modelName to follow (default "vitrina"). */
+  modelName?: string;
+  /** Called once with the latest promotion at start (undefined on a fresh system), before any newer one. */
+  onStart: (latest: ModelPromoted | undefined) => Promise<void>;
+  onPromotion: (event: ModelPromoted) => Promise<void>;
+  log?: (message: string, extra?: Record<string, unknown>) => void;
+}
+
+export async function followPromotions(options: FollowOptions): Promise<PromotionFollower> {
+  const topic = topics.promotions.name;
+  const modelName = options.modelName ?? 'vitrina';
+  const admin = options.kafka.admin();
+  await admin.connect();
+  let ends: Map<number, bigint>;
+  try {
+    await ensureTopics(admin, [topics.promotions]);
+    ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+  let latest: ModelPromoted | undefined;
+  await readToEnd(options.kafka, [topic], async (_topic, _partition, message) => {
+    if (!message.value) return;
+    const event = await options.codec.decode(topic, message.value);
+    if (event.modelName === modelName) latest = event;
+  });
+  await options.onStart(latest);
+
+  const groupId = `vitrina.model-server.${os.hostname()}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  const consumer: Consumer = options.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      if (BigInt(message.offset) < (ends.get(partition) ?? 0n) || !message.value) return;
+      let event: ModelPromoted;
+      try {
+        event = await options.codec.decode(topic, message.value);
+      } catch (err) {
+        options.log?.('unreadable ModelPromoted event skipped', { offset: message.offset, err: String(err) });
+        return;
+      }
+      if (event.modelName !== modelName) return;
+      try {
+        await options.onPromotion(event);
+      } catch (err) {
+        options.log?.('promoted model version could not be loaded; the champion stays', { version: event.version, err: String(err) });
+      }
+    },
+  });
+  return {
+    async stop() {
+      await consumer.disconnect();
+      const cleanup = options.kafka.admin();
+      await cleanup.connect();
+      await cleanup.deleteGroups([groupId]).catch(() => undefined);
+      await cleanup.disconnect();
+    },
+  };
+}

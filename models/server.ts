@@ -1,0 +1,318 @@
+// The model server: vitrina.encoder.v1.Encoder over gRPC (@grpc/grpc-js), serving the champion
+// model version and, on request, other versions by name.
+//
+// startModelServer(options) starts one in-process and resolves once the champion is loaded and
+// the port is bound, with { address, stop(), promote(version), champion(), stats(), limits }.
+// Options (all optional; the environment variable read when the option is left out, then the default):
+//   address          host:port to bind — MODEL_SERVER_ADDRESS, 127.0.0.1:50051; port 0 picks a free one
+//   model            serve this version and ignore promotions: a version name ("tiny", "base-v1"),
+//                    a model directory, or the base URL of a CLIP ONNX export
+//   defaultModel     the champion while no ModelPromoted event exists — VITRINA_DEFAULT_MODEL, else
+//                    "base-v1" when the cache, MinIO or the repository has it, else "tiny"
+//   followPromotions read vitrina.model-promotions to its end at start and hot-swap on each new
+//                    ModelPromoted (default: true unless `model` is given); needs Kafka and the registry
+//   modelName        the ModelPromoted.modelName followed — "vitrina"
+//   maxBatch         items per request and per ONNX run — VITRINA_MODEL_MAX_BATCH, 64
+//   maxWaitMs        how long a request waits for others to batch with — VITRINA_MODEL_MAX_WAIT_MS, 0
+//                    (0: no timer; requests read in the same event-loop turn, or arriving while a
+//                    batch runs, still share the next batch)
+//   maxImageBytes    per image — VITRINA_MAX_IMAGE_BYTES, 10 MiB
+//   maxTextChars     per text — VITRINA_MAX_TEXT_CHARS, 2048
+//   loadedVersions   versions kept in memory, champion included (LRU) — VITRINA_MODEL_VERSIONS_LOADED, 3
+//   threads          onnxruntime intra-op threads per session — VITRINA_MODEL_THREADS, CPUs (≤ 4)
+//   cacheDir         model cache root — VITRINA_CACHE_DIR (see streams/config.ts)
+//   s3               MinIO client for versions not in the cache; null for none (MinIO unreachable is
+//                    logged and treated as not having the version) — a client from the configuration
+//   kafka, codec     clients for following promotions — built from the configuration
+//   logger           pino logger — the shared one
+// Bad input (no items, too many, empty or too long text, an image too big or not an image) is
+// answered with INVALID_ARGUMENT and a message; an unknown model_version with NOT_FOUND.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { Kafka } from 'kafkajs';
+import type * as Minio from 'minio';
+import { encoderProto, vectorToBytes } from '../proto/client.ts';
+import type { EncoderHandlers } from '../proto/generated/vitrina/encoder/v1/Encoder.ts';
+import type { ModelInfo } from '../proto/generated/vitrina/encoder/v1/ModelInfo.ts';
+import { EventCodec } from '../streams/codec.ts';
+import { loadConfig } from '../streams/config.ts';
+import { createKafka } from '../streams/kafka.ts';
+import { logger as sharedLogger, type Logger } from '../streams/logger.ts';
+import { createS3 } from '../streams/s3.ts';
+import type { BatchStats } from './batcher.ts';
+import { InvalidInputError, ModelNotFoundError } from './errors.ts';
+import { LoadedVersions, NoChampionError, type Lease } from './loaded-versions.ts';
+import { loadVersionDir } from './load-version.ts';
+import { MANIFEST, writeManifest } from './manifest.ts';
+import type { LoadedModel } from './model.ts';
+import { followPromotions, type PromotionFollower } from './promotions.ts';
+import { checkImages, checkTexts, prepareAll, type RequestLimits } from './request-limits.ts';
+import { ModelStore } from './store.ts';
+
+export interface ModelServerOptions {
+  address?: string;
+  model?: string;
+  defaultModel?: string;
+  followPromotions?: boolean;
+  modelName?: string;
+  maxBatch?: number;
+  maxWaitMs?: number;
+  maxImageBytes?: number;
+  maxTextChars?: number;
+  loadedVersions?: number;
+  threads?: number;
+  cacheDir?: string;
+  s3?: Minio.Client | null;
+  kafka?: Kafka;
+  codec?: EventCodec;
+  logger?: Logger;
+}
+
+export interface ModelServerStats {
+  texts: BatchStats;
+  images: BatchStats;
+  loadedVersions: string[];
+}
+
+export interface ModelServer {
+  address: string;
+  limits: RequestLimits;
+  /** Loads a version and makes it the champion (what a ModelPromoted event does). */
+  promote(version: string): Promise<void>;
+  champion(): string | undefined;
+  stats(): ModelServerStats;
+  stop(): Promise<void>;
+}
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function resolveLimits(options: ModelServerOptions = {}): RequestLimits & { maxWaitMs: number } {
+  return {
+    maxBatch: options.maxBatch ?? envInt('VITRINA_MODEL_MAX_BATCH', 64),
+    maxWaitMs: options.maxWaitMs ?? envInt('VITRINA_MODEL_MAX_WAIT_MS', 0),
+    maxImageBytes: options.maxImageBytes ?? envInt('VITRINA_MAX_IMAGE_BYTES', 10 * 1024 * 1024),
+    maxTextChars: options.maxTextChars ?? envInt('VITRINA_MAX_TEXT_CHARS', 2048),
+  };
+}
+
+function statusOf(err: unknown): grpc.status {
+  if (err instanceof InvalidInputError) return grpc.status.INVALID_ARGUMENT;
+  if (err instanceof ModelNotFoundError) return grpc.status.NOT_FOUND;
+  if (err instanceof NoChampionError) return grpc.status.UNAVAILABLE;
+  return grpc.status.INTERNAL;
+}
+
+/**
+ * Model specs given by configuration may be a directory or a URL as well as a version name; this
+ * maps them to version names the store does not know, with the directory to open for each.
+ */
+class ConfiguredModels {
+  readonly dirs = new Map<string, string>();
+
+  constructor(private readonly cacheDir: string) {}
+
+  versionOf(spec: string): string {
+    if (/^https?:\/\//.test(spec)) {
+      const version = `clip-${crypto.createHash('sha256').update(spec).digest('hex').slice(0, 12)}`;
+      const dir = path.join(this.cacheDir, 'models', version);
+      if (!fs.existsSync(path.join(dir, MANIFEST))) writeManifest(dir, { source: 'clip-onnx', name: 'clip', version, url: spec });
+      this.dirs.set(version, dir);
+      return version;
+    }
+    if (spec.includes('/') || spec.startsWith('.')) {
+      const dir = path.resolve(spec);
+      if (!fs.existsSync(dir)) throw new Error(`model directory ${dir} does not exist`);
+      const version = path.basename(dir);
+      this.dirs.set(version, dir);
+      return version;
+    }
+    return spec;
+  }
+}
+
+export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
+  const config = loadConfig();
+  const log = options.logger ?? sharedLogger.child({ component: 'model-server' });
+  const limits = resolveLimits(options);
+  const follow = options.followPromotions ?? options.model === undefined;
+  const cacheDir = options.cacheDir ?? config.cacheDir;
+  const s3 = options.s3 !== undefined ? options.s3 : createS3(config);
+  const store = new ModelStore({ cacheDir, s3, log: (line) => log.info(line) });
+  const configured = new ConfiguredModels(cacheDir);
+  const threads = options.threads; // undefined: VITRINA_MODEL_THREADS or the CPUs (runtime/session.ts)
+
+  const open = async (version: string): Promise<LoadedModel> => {
+    const dir = configured.dirs.get(version) ?? (await store.resolve(version));
+    return loadVersionDir(dir, { cacheDir, threads, log: (line) => log.info(line), loadVersion: open });
+  };
+  const versions = new LoadedVersions({
+    open,
+    capacity: options.loadedVersions ?? envInt('VITRINA_MODEL_VERSIONS_LOADED', 3),
+    maxBatch: limits.maxBatch,
+    maxWaitMs: limits.maxWaitMs,
+    log: (message, extra) => log.info(extra ?? {}, message),
+  });
+
+  const defaultVersion = async (): Promise<string> => {
+    const spec = options.defaultModel ?? process.env.VITRINA_DEFAULT_MODEL;
+    if (spec) return configured.versionOf(spec);
+    return (await store.available('base-v1')) ? 'base-v1' : 'tiny';
+  };
+  const promoteOrDefault = async (version: string | undefined): Promise<void> => {
+    if (version) {
+      try {
+        await versions.promote(version);
+        return;
+      } catch (err) {
+        log.error({ version, err: String(err) }, 'the promoted model version could not be loaded; serving the default');
+      }
+    }
+    await versions.promote(await defaultVersion());
+  };
+
+  let follower: PromotionFollower | undefined;
+  if (options.model !== undefined) {
+    await versions.promote(configured.versionOf(options.model));
+  } else if (follow) {
+    const kafka = options.kafka ?? createKafka('vitrina-model-server', config.kafkaBrokers);
+    const codec = options.codec ?? new EventCodec(config.schemaRegistryUrl);
+    try {
+      follower = await followPromotions({
+        kafka,
+        codec,
+        modelName: options.modelName,
+        onStart: (latest) => promoteOrDefault(latest?.version),
+        onPromotion: async (event) => {
+          await versions.promote(event.version);
+        },
+        log: (message, extra) => log.warn(extra ?? {}, message),
+      });
+    } catch (err) {
+      log.warn({ err: String(err) }, 'cannot read vitrina.model-promotions; serving the default model without following promotions');
+      if (!versions.championVersion()) await promoteOrDefault(undefined);
+    }
+  } else {
+    await promoteOrDefault(undefined);
+  }
+
+  const handlers = createHandlers(versions, limits, log);
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': Math.max(64 * 1024 * 1024, 2 * limits.maxImageBytes + 1024 * 1024),
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  });
+  server.addService(encoderProto().vitrina.encoder.v1.Encoder.service, handlers);
+  const requested = options.address ?? config.modelServerAddress;
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => server.bindAsync(requested, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  } catch (err) {
+    await follower?.stop().catch(() => undefined);
+    await versions.close();
+    throw new Error(`cannot listen on ${requested}: ${(err as Error).message}`);
+  }
+  const host = requested.slice(0, requested.lastIndexOf(':'));
+  const address = `${host}:${port}`;
+  log.info({ address, champion: versions.championVersion(), ...limits }, 'model server listening');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    address,
+    limits,
+    promote: async (version) => {
+      await versions.promote(configured.versionOf(version));
+    },
+    champion: () => versions.championVersion(),
+    stats: () => ({ texts: { ...versions.totals.texts }, images: { ...versions.totals.images }, loadedVersions: versions.loadedVersions() }),
+    stop: () => {
+      stopped ??= (async () => {
+        await follower?.stop().catch((err: unknown) => log.warn({ err: String(err) }, 'stopping the promotions consumer failed'));
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, 10_000);
+          server.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          });
+        });
+        await versions.close();
+      })();
+      return stopped;
+    },
+  };
+}
+
+function createHandlers(versions: LoadedVersions, limits: RequestLimits, log: Logger): EncoderHandlers {
+  const fail = (callback: (err: grpc.ServiceError | null) => void, err: unknown, method: string): void => {
+    const code = statusOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    if (code === grpc.status.INTERNAL) log.error({ method, err: message }, 'request failed');
+    else log.debug({ method, code, err: message }, 'request refused');
+    callback(Object.assign(new Error(message), { code, details: message, metadata: new grpc.Metadata() }) as grpc.ServiceError);
+  };
+  const withLease = async <T>(version: string, work: (lease: Lease) => Promise<T>): Promise<T> => {
+    const lease = await versions.acquire(version || undefined);
+    try {
+      return await work(lease);
+    } finally {
+      lease.release();
+    }
+  };
+  const respond = (lease: Lease, vectors: Float32Array[]): { modelVersion: string; dimension: number; embeddings: Buffer[] } => ({
+    modelVersion: lease.serving.version,
+    dimension: lease.serving.model.info.dimension,
+    embeddings: vectors.map(vectorToBytes),
+  });
+  const describe = (lease: Lease): ModelInfo => {
+    const info = lease.serving.model.info;
+    return {
+      name: info.name,
+      version: lease.serving.version,
+      dimension: info.dimension,
+      textPreprocessing: info.textPreprocessing,
+      imagePreprocessing: info.imagePreprocessing,
+      source: info.source,
+      loadedVersions: versions.loadedVersions(),
+      maxBatch: limits.maxBatch,
+      maxImageBytes: limits.maxImageBytes,
+    };
+  };
+  return {
+    EmbedTexts: (call, callback) => {
+      const { texts, modelVersion } = call.request;
+      (async () => {
+        checkTexts(texts, limits);
+        return withLease(modelVersion, async (lease) => {
+          const prepared = await prepareAll(texts, 'texts', (t) => lease.serving.model.text.prepare(t));
+          return respond(lease, await lease.serving.texts.submit(prepared));
+        });
+      })().then((response) => callback(null, response), (err: unknown) => fail(callback, err, 'EmbedTexts'));
+    },
+    EmbedImages: (call, callback) => {
+      const { images, modelVersion } = call.request;
+      (async () => {
+        checkImages(images, limits);
+        return withLease(modelVersion, async (lease) => {
+          const prepared = await prepareAll(images, 'images', (i) => lease.serving.model.image.prepare(i));
+          return respond(lease, await lease.serving.images.submit(prepared));
+        });
+      })().then((response) => callback(null, response), (err: unknown) => fail(callback, err, 'EmbedImages'));
+    },
+    Describe: (call, callback) => {
+      withLease(call.request.modelVersion, async (lease) => describe(lease)).then((info) => callback(null, info), (err: unknown) => fail(callback, err, 'Describe'));
+    },
+    Health: (_call, callback) => {
+      const champion = versions.championVersion();
+      callback(null, { status: champion ? 'SERVING' : 'NOT_SERVING', modelVersion: champion ?? '' });
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// Where model versions live: MinIO (bucket vitrina-models, keys "<version>/<file>") and the local
+// cache (<cacheDir>/models/<version>/). A version is found, in order, in the cache, in MinIO
+// (downloaded into the cache), among the versions bundled with the repository (models/base/ when
+// its model.json names that version), or generated ("tiny", "tiny-<seed>").
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as Minio from 'minio';
+import { buckets, ensureBucket } from '../streams/s3.ts';
+import { ModelNotFoundError } from './errors.ts';
+import { MANIFEST } from './manifest.ts';
+import { tinySeedOf, writeTinyModel } from './tiny/generate.ts';
+
+export const BUNDLED_DIRS = [fileURLToPath(new URL('./base/', import.meta.url))];
+
+const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function isVersionName(version: string): boolean {
+  return VERSION_NAME.test(version) && !version.includes('..');
+}
+
+export interface ModelStoreOptions {
+  cacheDir: string;
+  /** MinIO client; null keeps the store local (tests, offline). */
+  s3: Minio.Client | null;
+  bucket?: string;
+  bundledDirs?: string[];
+  log?: (line: string) => void;
+}
+
+export class ModelStore {
+  readonly cacheDir: string;
+  private readonly s3: Minio.Client | null;
+  private readonly bucket: string;
+  private readonly bundledDirs: string[];
+  private readonly log: (line: string) => void;
+
+  constructor(options: ModelStoreOptions) {
+    this.cacheDir = options.cacheDir;
+    this.s3 = options.s3;
+    this.bucket = options.bucket ?? buckets.models;
+    this.bundledDirs = options.bundledDirs ?? BUNDLED_DIRS;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  localDir(version: string): string {
+    return path.join(this.cacheDir, 'models', version);
+  }
+
+  /** The bundled directory holding that version, if any. */
+  bundledDir(version: string): string | undefined {
+    for (const dir of this.bundledDirs) {
+      const file = path.join(dir, MANIFEST);
+      if (!fs.existsSync(file)) continue;
+      try {
+        if ((JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: string }).version === version) return dir;
+      } catch {
+        // a model.json being written by the recipe right now
+      }
+    }
+    return undefined;
+  }
+
+  /** A directory with the version's model.json; throws ModelNotFoundError when no place has it. */
+  async resolve(version: string): Promise<string> {
+    if (!isVersionName(version)) throw new ModelNotFoundError(`"${version}" is not a model version name`);
+    const local = this.localDir(version);
+    if (fs.existsSync(path.join(local, MANIFEST))) return local;
+    if (await this.download(version, local)) return local;
+    const bundled = this.bundledDir(version);
+    if (bundled) return bundled;
+    const seed = tinySeedOf(version);
+    if (seed !== undefined) {
+      const tmp = `${local}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+      writeTinyModel(tmp, { seed, version });
+      this.moveInto(tmp, local);
+      return local;
+    }
+    throw new ModelNotFoundError(`model version ${version} is in neither the cache (${local}), MinIO (${this.bucket}/${version}/) nor the repository`);
+  }
+
+  /** Whether resolve() would find the version without generating it. */
+  async available(version: string): Promise<boolean> {
+    if (!isVersionName(version)) return false;
+    if (fs.existsSync(path.join(this.localDir(version), MANIFEST)) || this.bundledDir(version)) return true;
+    return (await this.remoteKeys(version)).some((k) => k === `${version}/${MANIFEST}`);
+  }
+
+  private async remoteKeys(version: string): Promise<string[]> {
+    if (!this.s3) return [];
+    try {
+      if (!(await this.s3.bucketExists(this.bucket))) return [];
+      const keys: string[] = [];
+      for await (const item of this.s3.listObjectsV2(this.bucket, `${version}/`, true)) {
+        const name = (item as { name?: string }).name;
+        if (name) keys.push(name);
+      }
+      return keys;
+    } catch (err) {
+      this.log(`MinIO unavailable for model versions: ${(err as Error).message}`);
+      return [];
+    }
+  }
+
+  private async download(version: string, target: string): Promise<boolean> {
+    const keys = await this.remoteKeys(version);
+    if (!keys.includes(`${version}/${MANIFEST}`) || !this.s3) return false;
+    this.log(`downloading model version ${version} from MinIO (${keys.length} files)`);
+    const tmp = `${target}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    for (const key of keys) {
+      const file = path.join(tmp, key.slice(version.length + 1));
+      if (!file.startsWith(tmp + path.sep)) continue;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await this.s3.fGetObject(this.bucket, key, file);
+    }
+    this.moveInto(tmp, target);
+    return true;
+  }
+
+  /** Renames a finished temporary directory into place; another process may have won the race. */
+  private moveInto(tmp: string, target: string): void {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    try {
+      fs.renameSync(tmp, target);
+    } catch (err) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      if (!fs.existsSync(path.join(target, MANIFEST))) throw err;
+    }
+  }
+
+  /** Uploads a version directory to MinIO under "<version>/<file>" (model.json last). */
+  async publish(version: string, dir: string): Promise<number> {
+    if (!this.s3) throw new Error('publishing a model version needs MinIO');
+    if (!isVersionName(version)) throw new Error(`"${version}" is not a model version name`);
+    await ensureBucket(this.s3, this.bucket);
+    const files = listFiles(dir).filter((f) => !f.endsWith('.tmp'));
+    files.sort((a, b) => Number(a === MANIFEST) - Number(b === MANIFEST));
+    for (const file of files) await this.s3.fPutObject(this.bucket, `${version}/${file.split(path.sep).join('/')}`, path.join(dir, file));
+    return files.length;
+  }
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  return fs.readdirSync(path.join(dir, prefix), { withFileTypes: true }).flatMap((e) => {
+    const rel = path.join(prefix, e.name);
+    return e.isDirectory() ? listFiles(dir, rel) : [rel];
+  });
+}

@@ -1,0 +1,47 @@
+// Finding model versions without MinIO: the cache, versions bundled with the repository, generated
+// tiny models, and clear refusals of unknown or unsafe names.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { ModelNotFoundError } from '../../models/errors.ts';
+import { readManifest, writeManifest } from '../../models/manifest.ts';
+import { ModelStore } from '../../models/store.ts';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-store-'));
+
+t.test('tiny versions are generated into the cache once', async (t) => {
+  const cacheDir = tmp();
+  const store = new ModelStore({ cacheDir, s3: null, bundledDirs: [] });
+  const dir = await store.resolve('tiny-5');
+  t.equal(dir, path.join(cacheDir, 'models', 'tiny-5'));
+  t.match(readManifest(dir), { source: 'tiny', seed: 5, version: 'tiny-5' });
+  const stamp = fs.statSync(path.join(dir, 'onnx', 'text_model.onnx')).mtimeMs;
+  await store.resolve('tiny-5');
+  t.equal(fs.statSync(path.join(dir, 'onnx', 'text_model.onnx')).mtimeMs, stamp, 'not rewritten');
+  t.equal(await store.available('tiny-5'), true);
+  t.equal(await store.available('tiny-6'), false, 'available() does not generate');
+});
+
+t.test('a bundled directory serves the version its model.json names', async (t) => {
+  const bundled = tmp();
+  writeManifest(bundled, { source: 'tiny', version: 'base-v9', seed: 2 });
+  const store = new ModelStore({ cacheDir: tmp(), s3: null, bundledDirs: [bundled] });
+  t.equal(await store.resolve('base-v9'), bundled);
+  t.equal(await store.available('base-v9'), true);
+  await t.rejects(store.resolve('base-v8'), ModelNotFoundError);
+});
+
+t.test('unknown and unsafe version names are ModelNotFoundError', async (t) => {
+  const store = new ModelStore({ cacheDir: tmp(), s3: null, bundledDirs: [] });
+  await t.rejects(store.resolve('no-such-version'), ModelNotFoundError);
+  for (const bad of ['../etc', '/abs/path', 'a/b', '', '.hidden']) await t.rejects(store.resolve(bad), ModelNotFoundError, JSON.stringify(bad));
+});
+
+t.test('the base recipe model.json is read as source "base"', async (t) => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ name: 'vitrina-base', version: 'base-v1', image_encoder: { file: 'image_encoder.onnx' }, text_projection: { file: 'text_projection.onnx' }, text_tower: {} }));
+  t.equal(readManifest(dir).source, 'base');
+  fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ version: 'x' }));
+  t.throws(() => readManifest(dir), /names no source/);
+});

@@ -1,15 +1,23 @@
 // `vitrina processor <name>` runs one processor in the foreground; `vitrina replay <projection>`
 // rebuilds a projection from its topics.
 import type { Command } from 'commander';
+import { createEmbedder } from '../processors/embedder/embedder.ts';
+import { StoredEmbeddings } from '../projections/embeddings/known.ts';
+import { embeddingsProjection } from '../projections/embeddings/projection.ts';
+import { modelRegistryProjection } from '../projections/model-registry/projection.ts';
 import { createProjector } from '../projections/projector.ts';
 import type { Projection } from '../projections/projection.ts';
 import { productsProjection } from '../projections/products/projection.ts';
 import { replay } from '../projections/replay.ts';
+import { createEncoderClient } from '../proto/client.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
+import { mlopsProcessorFactories } from './mlops-processors.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 
 export const projections: Record<string, Projection> = {
   products: productsProjection,
+  embeddings: embeddingsProjection,
+  'model-registry': modelRegistryProjection,
 };
 
 type Runnable = { start: () => Promise<void>; stop: () => Promise<void> };
@@ -17,10 +25,24 @@ type Runnable = { start: () => Promise<void>; stop: () => Promise<void> };
 export interface RunOptions {
   group?: string;
   maxBatch?: number;
+  modelVersion?: string;
 }
 
 export const processors: Record<string, (runtime: Runtime, options: RunOptions) => Runnable> = {
   'projector.products': (rt, o) => createProjector(productsProjection, rt, { groupId: o.group, maxBatch: o.maxBatch }),
+  'projector.embeddings': (rt, o) => createProjector(embeddingsProjection, rt, { groupId: o.group, maxBatch: o.maxBatch }),
+  embedder: (rt, o) => {
+    const encoder = createEncoderClient(rt.config.modelServerAddress);
+    const embedder = createEmbedder({ ...rt, encoder, known: new StoredEmbeddings(rt.db) }, { groupId: o.group, maxBatch: o.maxBatch, modelVersion: o.modelVersion });
+    return {
+      start: () => embedder.start(),
+      stop: async () => {
+        await embedder.stop();
+        encoder.close();
+      },
+    };
+  },
+  ...mlopsProcessorFactories,
 };
 
 function pick<T>(table: Record<string, T>, name: string, what: string): T {
@@ -35,6 +57,7 @@ export function registerProcessors(program: Command): void {
     .description(`run one processor until SIGTERM (${Object.keys(processors).join(', ')})`)
     .option('--group <id>', 'consumer group id (default vitrina.<name>)')
     .option('--max-batch <n>', 'largest batch handed to the handler', (v) => Number(v))
+    .option('--model-version <version>', 'embedder: embed for this model version only (default: the champion)')
     .action(async (name: string, opts: RunOptions) => {
       const make = pick(processors, name, 'processor');
       const runtime = createRuntime(`vitrina-${name}`);

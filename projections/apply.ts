@@ -4,7 +4,7 @@
 // (several projector instances, and a replay going live).
 import { appliedOffsets, ensureCatalog, liveGeneration, makeLive, nextGeneration, recordOffset } from './catalog.ts';
 import { inTransaction, type Db, type DbClient } from './db.ts';
-import type { AnyEvent, Projection } from './projection.ts';
+import { tablesOf, type AnyEvent, type Projection } from './projection.ts';
 import type { Incoming } from '../streams/processor.ts';
 
 export async function lockProjection(client: DbClient, projection: string): Promise<void> {
@@ -18,7 +18,7 @@ export async function ensureLive(client: DbClient, projection: Projection): Prom
   const generation = await nextGeneration(client, projection.name);
   await projection.create(client, generation);
   await projection.finish?.(client, generation);
-  await makeLive(client, projection.name, projection.tables, generation);
+  await makeLive(client, projection.name, await tablesOf(client, projection, generation), generation);
   return generation;
 }
 

@@ -45,18 +45,22 @@ export async function nextGeneration(client: DbClient, projection: string): Prom
   return generation;
 }
 
+/** Points the view <table> at the generation's table <table>_g<N> (also for a table a live generation gains later). */
+export async function exposeTable(client: DbClient, table: string, generation: number): Promise<void> {
+  await client.query(`DROP VIEW IF EXISTS ${ident(table)}`);
+  await client.query(`CREATE VIEW ${ident(table)} AS SELECT * FROM ${ident(physical(table, generation))}`);
+}
+
 /** Makes `generation` live: repoints the views and retires the previous generation. */
 export async function makeLive(client: DbClient, projection: string, tables: string[], generation: number): Promise<number | undefined> {
   const previous = await liveGeneration(client, projection);
-  for (const table of tables) {
-    await client.query(`DROP VIEW IF EXISTS ${ident(table)}`);
-    await client.query(`CREATE VIEW ${ident(table)} AS SELECT * FROM ${ident(physical(table, generation))}`);
-  }
+  for (const table of tables) await exposeTable(client, table, generation);
   await client.query(`UPDATE projection_generations SET state = 'retired' WHERE projection = $1 AND state = 'live'`, [projection]);
   await client.query(`UPDATE projection_generations SET state = 'live', live_since = now() WHERE projection = $1 AND generation = $2`, [projection, generation]);
   return previous;
 }
 
+/** Drops a generation's tables, in the order given (a reader holding the first one keeps the rest alive). */
 export async function dropGeneration(client: DbClient, projection: string, tables: string[], generation: number): Promise<void> {
   for (const table of tables) await client.query(`DROP TABLE IF EXISTS ${ident(physical(table, generation))} CASCADE`);
   await client.query(`DELETE FROM projection_offsets WHERE projection = $1 AND generation = $2`, [projection, generation]);

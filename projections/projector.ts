@@ -24,8 +24,15 @@ export function projectorSpec(projection: Projection, db: Db, codec: EventCodec,
       if (!message.value) throw new Error('empty message value');
       return codec.decode(topic as AvroTopic, message.value);
     },
-    handle: async (batch) => {
-      await applyLive(db, projection, batch);
+    handle: async (batch, ctx) => {
+      // A batch can take long (a version of the embeddings projection completing builds its
+      // indexes in the batch's transaction): keep the group membership alive meanwhile.
+      const alive = setInterval(() => void ctx.heartbeat().catch(() => undefined), 3_000);
+      try {
+        await applyLive(db, projection, batch);
+      } finally {
+        clearInterval(alive);
+      }
     },
   };
 }

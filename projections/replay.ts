@@ -9,9 +9,9 @@ import { logger } from '../streams/logger.ts';
 import type { Incoming } from '../streams/processor.ts';
 import type { AvroTopic } from '../streams/topics.ts';
 import { applyToGeneration, lockProjection } from './apply.ts';
-import { dropGeneration, ensureCatalog, makeLive, nextGeneration, physical } from './catalog.ts';
+import { dropGeneration, ensureCatalog, liveGeneration, makeLive, nextGeneration, physical } from './catalog.ts';
 import { ident, inTransaction, type Db, type DbClient } from './db.ts';
-import type { AnyEvent, Projection } from './projection.ts';
+import { tablesOf, type AnyEvent, type Projection } from './projection.ts';
 
 export interface ReplayResult {
   projection: string;
@@ -123,21 +123,21 @@ export async function replay(projection: Projection, deps: { db: Db; kafka: Kafk
           ends = now;
           return false;
         }
-        previous = await makeLive(client, projection.name, projection.tables, generation);
+        previous = await makeLive(client, projection.name, await tablesOf(client, projection, generation), generation);
         return true;
       });
       if (live) break;
     }
   } catch (err) {
     await consumer.disconnect().catch(() => undefined);
-    await inTransaction(db, (client) => dropGeneration(client, projection.name, projection.tables, generation)).catch(() => undefined);
+    await inTransaction(db, async (client) => dropGeneration(client, projection.name, await tablesOf(client, projection, generation), generation)).catch(() => undefined);
     throw err;
   }
   await consumer.disconnect();
   await deleteGroup(kafka, groupId);
   if (previous !== undefined) {
     const old = previous;
-    await inTransaction(db, (client) => dropGeneration(client, projection.name, projection.tables, old));
+    await inTransaction(db, async (client) => dropGeneration(client, projection.name, await tablesOf(client, projection, old), old));
   }
   const seconds = (Date.now() - began) / 1000;
   return { projection: projection.name, generation, previous, events, skipped, seconds, eventsPerSecond: events / Math.max(seconds, 1e-3) };
@@ -158,7 +158,8 @@ async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
 /** Row count and an order-independent checksum of every live table of a projection. */
 export async function checksum(client: DbClient, projection: Projection, generation?: number): Promise<Record<string, { rows: number; md5: string }>> {
   const result: Record<string, { rows: number; md5: string }> = {};
-  for (const table of projection.tables) {
+  const tables = projection.dynamicTables ? await tablesOf(client, projection, generation ?? (await liveGeneration(client, projection.name)) ?? 0) : projection.tables;
+  for (const table of tables) {
     const name = generation === undefined ? table : physical(table, generation);
     const { rows } = await client.query<{ rows: string; md5: string | null }>(
       `SELECT count(*) AS rows, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS md5 FROM ${ident(name)} t`,

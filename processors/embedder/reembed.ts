@@ -1,0 +1,107 @@
+// Re-embedding the whole catalog for one model version in the background: the products topic read
+// to its end (the latest event of every product), then embedded and emitted in batches, with
+// progress logged, until done or cancelled. Live embedding of new products goes on meanwhile.
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { ProductIngested } from '../../schemas/types.generated.ts';
+import { withRetries } from '../../streams/backoff.ts';
+import type { EventCodec } from '../../streams/codec.ts';
+import type { Logger } from '../../streams/logger.ts';
+import { readToEnd } from '../../streams/read-to-end.ts';
+import { topics } from '../../streams/topics.ts';
+
+export interface CatalogItem {
+  product: ProductIngested;
+  partition: number;
+  message: KafkaMessage;
+}
+
+export type ReembedState = 'reading' | 'embedding' | 'done' | 'failed' | 'cancelled';
+
+export interface ReembedStatus {
+  version: string;
+  state: ReembedState;
+  total: number;
+  done: number;
+  emitted: number;
+  error?: string;
+}
+
+export interface ReembedDeps {
+  kafka: Kafka;
+  codec: EventCodec;
+  log: Logger;
+  /** Embeds and emits a batch for the version; returns how many events it emitted. */
+  embedBatch: (items: CatalogItem[], version: string) => Promise<number>;
+  batchSize: number;
+  progressEveryMs?: number;
+  /** Re-embeds only the products it accepts; default all. */
+  filter?: (product: ProductIngested) => boolean;
+}
+
+export async function readCatalog(kafka: Kafka, codec: EventCodec): Promise<CatalogItem[]> {
+  const latest = new Map<number, CatalogItem>();
+  await readToEnd(kafka, [topics.products.name], async (_topic, partition, message) => {
+    if (!message.value) return;
+    try {
+      const product = await codec.decode(topics.products.name, message.value);
+      latest.set(product.id, { product, partition, message });
+    } catch {
+      /* undecodable: the products projector dead-letters it */
+    }
+  });
+  return [...latest.values()].sort((a, b) => a.product.id - b.product.id);
+}
+
+export class CatalogReembed {
+  readonly status: ReembedStatus;
+  readonly finished: Promise<ReembedStatus>;
+  private cancelled = false;
+
+  constructor(version: string, private readonly deps: ReembedDeps) {
+    this.status = { version, state: 'reading', total: 0, done: 0, emitted: 0 };
+    this.finished = this.run().then(() => this.status);
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  private async run(): Promise<void> {
+    const { log, batchSize } = this.deps;
+    const status = this.status;
+    const began = Date.now();
+    let lastLog = began;
+    try {
+      const filter = this.deps.filter ?? (() => true);
+      const catalog = (await this.retrying(() => readCatalog(this.deps.kafka, this.deps.codec))).filter((item) => filter(item.product));
+      status.total = catalog.length;
+      status.state = 'embedding';
+      log.info({ version: status.version, products: catalog.length }, 're-embedding the catalog in the background');
+      for (let i = 0; i < catalog.length && !this.cancelled; i += batchSize) {
+        const batch = catalog.slice(i, i + batchSize);
+        status.emitted += await this.retrying(() => this.deps.embedBatch(batch, status.version));
+        status.done += batch.length;
+        if (Date.now() - lastLog >= (this.deps.progressEveryMs ?? 5_000)) {
+          lastLog = Date.now();
+          const rate = status.done / Math.max((lastLog - began) / 1000, 1e-3);
+          log.info({ version: status.version, done: status.done, total: status.total, perSecond: Math.round(rate) }, 're-embedding progress');
+        }
+      }
+      status.state = this.cancelled ? 'cancelled' : 'done';
+      log.info({ ...status, seconds: (Date.now() - began) / 1000 }, this.cancelled ? 're-embedding cancelled' : 're-embedding done');
+    } catch (err) {
+      status.state = 'failed';
+      status.error = String(err);
+      log.error({ ...status }, 're-embedding failed');
+    }
+  }
+
+  private retrying<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetries(fn, {
+      retries: 10,
+      initialMs: 500,
+      maxMs: 30_000,
+      onRetry: (err, attempt, delayMs) => this.deps.log.warn({ version: this.status.version, err: String(err), attempt, delayMs }, 're-embedding: transient failure, retrying'),
+    });
+  }
+}

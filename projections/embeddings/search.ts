@@ -1,0 +1,392 @@
+// The search core the gateway and the streaming dispatcher share: nearest neighbours over the live
+// model version's table (or a named complete version), with filters, exact pagination, hybrid
+// reciprocal rank fusion, "more like this", products and facets.
+//
+// Every query runs in one read-only transaction that first pins the settings of the HNSW scan:
+// pgvector 0.8 iterative index scans in strict order, so a filter still fills k rows (the scan
+// goes on past ef_search until enough rows pass the filter or max_scan_tuples is hit) and rows
+// come out ordered by distance. A filter so selective that few rows pass (exactBelow, as the planner
+// estimates) is answered by an exact scan of those rows instead (the B-tree indexes of the filter
+// columns find them): faster than an index scan that must skip 99% of what it visits, and exact. Pages are exact:
+// candidates are re-sorted by (distance, product id), and the scan is extended until the tie
+// group at a page's end is whole.
+import type { Db, DbClient } from '../db.ts';
+import { ident } from '../db.ts';
+import { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from './errors.ts';
+import { FILTER_COLUMNS, FILTER_NAMES, filterConditions, type SearchFilters } from './filters.ts';
+import { DEFAULT_NAMESPACE, tableNames, type EmbeddingTableNames } from './names.ts';
+import { vectorLiteral } from './vectors.ts';
+
+export type { SearchFilters } from './filters.ts';
+export { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from './errors.ts';
+
+export interface ProductView {
+  id: number;
+  name: string | null;
+  gender: string | null;
+  masterCategory: string | null;
+  subCategory: string | null;
+  articleType: string | null;
+  baseColour: string | null;
+  season: string | null;
+  usage: string | null;
+  year: number | null;
+  imageKey: string | null;
+}
+
+export interface Hit {
+  product: ProductView;
+  score: number;
+}
+
+export interface SearchPage {
+  modelVersion: string;
+  hits: Hit[];
+  k: number;
+  offset: number;
+}
+
+export interface SearchOptions {
+  k: number;
+  offset?: number;
+  filters?: SearchFilters;
+  /** A complete (or live) model version; default the live one. */
+  modelVersion?: string;
+}
+
+export interface SearchCoreOptions {
+  /** Namespace of the embeddings projection; default "embeddings". */
+  namespace?: string;
+  /** hnsw.ef_search: candidates of the first scan round; fixed so that every page sees one scan. Default $VITRINA_HNSW_EF_SEARCH or 100. */
+  efSearch?: number;
+  /** hnsw.max_scan_tuples: how far an iterative scan may go looking for rows that pass the filters. Default 20000. */
+  maxScanTuples?: number;
+  /** How many candidates each ranked list of a hybrid search contributes; pages end there. Default 100. */
+  hybridPool?: number;
+  /** The k of reciprocal rank fusion, 1 / (k + rank). Default 60. */
+  rrfK?: number;
+  /** How long filterValues() answers from memory, in ms. Default 30000. */
+  filterValuesTtlMs?: number;
+  /** A filtered search whose filters pass at most this many rows ranks them exactly instead of through HNSW. Default 5000; 0 never. */
+  exactBelow?: number;
+}
+
+interface Target {
+  version: string;
+  view: string;
+  dimension: number;
+}
+
+interface ProductRow {
+  product_id: number;
+  display_name: string | null;
+  gender: string | null;
+  master_category: string | null;
+  sub_category: string | null;
+  article_type: string | null;
+  base_colour: string | null;
+  season: string | null;
+  usage: string | null;
+  year: number | null;
+  image_key: string | null;
+}
+
+const PRODUCT_COLUMNS = 'product_id, display_name, gender, master_category, sub_category, article_type, base_colour, season, usage, year, image_key';
+
+function viewOf(r: ProductRow): ProductView {
+  return {
+    id: r.product_id,
+    name: r.display_name,
+    gender: r.gender,
+    masterCategory: r.master_category,
+    subCategory: r.sub_category,
+    articleType: r.article_type,
+    baseColour: r.base_colour,
+    season: r.season,
+    usage: r.usage,
+    year: r.year,
+    imageKey: r.image_key,
+  };
+}
+
+function checkPaging(o: SearchOptions): { k: number; offset: number } {
+  const offset = o.offset ?? 0;
+  if (!Number.isInteger(o.k) || o.k < 1) throw new RangeError(`k must be a positive integer, got ${o.k}`);
+  if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
+  return { k: o.k, offset };
+}
+
+/** The words of a query as an OR of terms for websearch_to_tsquery, so any word may match. */
+export function keywordQuery(query: string): string {
+  return (query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 32).join(' or ');
+}
+
+type VectorColumn = 'image_embedding' | 'text_embedding';
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+export class SearchCore {
+  private readonly names: EmbeddingTableNames;
+  private readonly efSearch: number;
+  private readonly maxScanTuples: number;
+  private readonly hybridPool: number;
+  private readonly rrfK: number;
+  private readonly filterValuesTtlMs: number;
+  private readonly exactBelow: number;
+  private filterValuesCache: { version: string; at: number; values: Record<string, string[]> } | undefined;
+
+  constructor(
+    private readonly db: Db,
+    options: SearchCoreOptions = {},
+  ) {
+    this.names = tableNames(options.namespace ?? DEFAULT_NAMESPACE);
+    this.efSearch = positiveInteger('efSearch', options.efSearch ?? Number(process.env.VITRINA_HNSW_EF_SEARCH ?? 100));
+    this.maxScanTuples = positiveInteger('maxScanTuples', options.maxScanTuples ?? 20_000);
+    this.hybridPool = options.hybridPool ?? 100;
+    this.rrfK = options.rrfK ?? 60;
+    this.filterValuesTtlMs = options.filterValuesTtlMs ?? 30_000;
+    this.exactBelow = options.exactBelow ?? 5_000;
+  }
+
+  /** The model version searches read unless told otherwise; undefined until one is complete. */
+  async liveVersion(): Promise<string | undefined> {
+    const client = await this.db.connect();
+    try {
+      return (await this.resolve(client, undefined, false))?.version;
+    } finally {
+      client.release();
+    }
+  }
+
+  byImageVector(v: Float32Array, o: SearchOptions): Promise<SearchPage> {
+    return this.session(o.modelVersion, (client, target) => this.nearest(client, target, 'image_embedding', this.literal(v, target), o));
+  }
+
+  /** A text query's embedding against the image embeddings (cross-modal): the main text search. */
+  byTextVector(v: Float32Array, o: SearchOptions): Promise<SearchPage> {
+    return this.session(o.modelVersion, (client, target) => this.nearest(client, target, 'image_embedding', this.literal(v, target), o));
+  }
+
+  /** A text query's embedding against the embeddings of the product names. */
+  byNameVector(v: Float32Array, o: SearchOptions): Promise<SearchPage> {
+    return this.session(o.modelVersion, (client, target) => this.nearest(client, target, 'text_embedding', this.literal(v, target), o));
+  }
+
+  /** Neighbours of a product's image embedding, the product itself excluded. */
+  moreLikeThis(productId: number, o: SearchOptions): Promise<SearchPage> {
+    return this.session(o.modelVersion, async (client, target) => {
+      const { rows } = await client.query<{ v: string | null }>(`SELECT image_embedding::text AS v FROM ${ident(target.view)} WHERE product_id = $1`, [productId]);
+      const v = rows[0]?.v;
+      if (!v) throw new ProductNotFoundError(productId);
+      return this.nearest(client, target, 'image_embedding', v, o, productId);
+    });
+  }
+
+  /**
+   * Reciprocal rank fusion of three ranked lists, each the top hybridPool candidates under the
+   * filters: the query embedding against image embeddings, against name embeddings, and the
+   * Postgres full-text match of its words in the names. Score: sum of 1 / (rrfK + rank).
+   */
+  hybrid(query: string, v: Float32Array, o: SearchOptions): Promise<SearchPage> {
+    return this.session(o.modelVersion, async (client, target) => {
+      const { k, offset } = checkPaging(o);
+      const view = ident(target.view);
+      const params: unknown[] = [this.literal(v, target), keywordQuery(query), this.hybridPool, this.rrfK];
+      const where = filterConditions(o.filters, params);
+      const and = where.map((c) => ` AND ${c}`).join('');
+      const exact = await this.fewRowsPass(client, target, o.filters);
+      params.push(k, offset);
+      const ranked = (column: VectorColumn): string => `
+        SELECT product_id, row_number() OVER (ORDER BY d, product_id) AS r FROM (
+          SELECT product_id, ${column} <=> $1::vector AS d FROM ${view}
+          WHERE ${column} IS NOT NULL${and} ORDER BY ${column} <=> $1::vector LIMIT $3
+        ) c`;
+      const { rows } = await client.query<ProductRow & { score: number }>(
+        `WITH image_list AS MATERIALIZED (${ranked('image_embedding')}),
+              name_list AS MATERIALIZED (${ranked('text_embedding')}),
+              keyword_list AS MATERIALIZED (
+                SELECT product_id, row_number() OVER (ORDER BY rank DESC, product_id) AS r FROM (
+                  SELECT product_id, ts_rank_cd(name_tsv, q) AS rank FROM ${view}, websearch_to_tsquery('english', $2) q
+                  WHERE name_tsv @@ q${and} ORDER BY rank DESC, product_id LIMIT $3
+                ) w),
+              fused AS (
+                SELECT product_id, sum(1.0::float8 / ($4 + r)) AS score
+                FROM (SELECT * FROM image_list UNION ALL SELECT * FROM name_list UNION ALL SELECT * FROM keyword_list) u
+                GROUP BY product_id)
+         SELECT ${PRODUCT_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')}, f.score
+         FROM fused f JOIN ${view} t USING (product_id)
+         ORDER BY f.score DESC, f.product_id
+         LIMIT $${params.length - 1} OFFSET $${params.length}`,
+        params,
+      );
+      return { modelVersion: target.version, hits: rows.map((r) => ({ product: viewOf(r), score: r.score })), k, offset };
+    });
+  }
+
+  /** A product by id: from the live version's table, else from the products projection. */
+  async product(id: number): Promise<ProductView | undefined> {
+    const client = await this.db.connect();
+    try {
+      const target = await this.resolve(client, undefined, false);
+      if (target) {
+        const { rows } = await client.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM ${ident(target.view)} WHERE product_id = $1`, [id]);
+        if (rows[0]) return viewOf(rows[0]);
+      }
+      const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('products')::text AS t`);
+      if (!exists.rows[0]?.t) return undefined;
+      const { rows } = await client.query<ProductRow>(
+        `SELECT id AS product_id, display_name, gender, master_category, sub_category, article_type, base_colour, season, usage, year, image_normalized_key AS image_key
+         FROM products WHERE id = $1`,
+        [id],
+      );
+      return rows[0] ? viewOf(rows[0]) : undefined;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Counts per value of every attribute among the live version's products that pass the filters. */
+  facets(filters: SearchFilters): Promise<Record<string, Array<{ value: string; count: number }>>> {
+    return this.session(undefined, (client, target) => this.countValues(client, target, filters));
+  }
+
+  /** The values each attribute takes in the live version (cached for a short while). */
+  async filterValues(): Promise<Record<string, string[]>> {
+    return this.session(undefined, async (client, target) => {
+      const cached = this.filterValuesCache;
+      if (cached && cached.version === target.version && Date.now() - cached.at < this.filterValuesTtlMs) return cached.values;
+      const counts = await this.countValues(client, target, {});
+      const values = Object.fromEntries(Object.entries(counts).map(([name, list]) => [name, list.map((c) => c.value).sort()]));
+      this.filterValuesCache = { version: target.version, at: Date.now(), values };
+      return values;
+    });
+  }
+
+  private async countValues(client: DbClient, target: Target, filters: SearchFilters): Promise<Record<string, Array<{ value: string; count: number }>>> {
+    const params: unknown[] = [];
+    const where = filterConditions(filters, params);
+    const columns = FILTER_NAMES.map((n) => FILTER_COLUMNS[n]);
+    const attribute = `CASE ${FILTER_NAMES.map((n) => `WHEN grouping(${FILTER_COLUMNS[n]}) = 0 THEN '${n}'`).join(' ')} END`;
+    const { rows } = await client.query<{ attribute: string; value: string | null; count: string }>(
+      `SELECT ${attribute} AS attribute, COALESCE(${columns.map((c) => `${c}::text`).join(', ')}) AS value, count(*) AS count
+       FROM ${ident(target.view)} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       GROUP BY GROUPING SETS (${columns.map((c) => `(${c})`).join(', ')})`,
+      params,
+    );
+    const result: Record<string, Array<{ value: string; count: number }>> = Object.fromEntries(FILTER_NAMES.map((n) => [n, []]));
+    for (const r of rows) if (r.value !== null) result[r.attribute]!.push({ value: r.value, count: Number(r.count) });
+    for (const list of Object.values(result)) list.sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    return result;
+  }
+
+  /**
+   * The page [offset, offset + k) of the rows nearest to v by cosine distance, ordered by
+   * (distance, product id). The HNSW scan is read to offset + k + extra rows; when the last row
+   * read ties with the page's last row, the tie may continue unseen, so it reads further.
+   */
+  private async nearest(client: DbClient, target: Target, column: VectorColumn, v: string, o: SearchOptions, exclude?: number): Promise<SearchPage> {
+    const { k, offset } = checkPaging(o);
+    const params: unknown[] = [v];
+    const where = [`${column} IS NOT NULL`, ...filterConditions(o.filters, params)];
+    if (exclude !== undefined) {
+      params.push(exclude);
+      where.push(`product_id <> $${params.length}`);
+    }
+    if (await this.fewRowsPass(client, target, o.filters)) {
+      params.push(k, offset);
+      const { rows } = await client.query<ProductRow & { distance: number }>(
+        `SELECT ${PRODUCT_COLUMNS}, ${column} <=> $1::vector AS distance FROM ${ident(target.view)}
+         WHERE ${where.join(' AND ')} ORDER BY distance, product_id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+        params,
+      );
+      return { modelVersion: target.version, hits: rows.map((r) => ({ product: viewOf(r), score: 1 - r.distance })), k, offset };
+    }
+    params.push(0);
+    const limit = `$${params.length}`;
+    const sql = `SELECT * FROM (
+        SELECT ${PRODUCT_COLUMNS}, ${column} <=> $1::vector AS distance FROM ${ident(target.view)}
+        WHERE ${where.join(' AND ')} ORDER BY ${column} <=> $1::vector LIMIT ${limit}
+      ) c ORDER BY distance, product_id`;
+    const want = offset + k;
+    let rows: Array<ProductRow & { distance: number }> = [];
+    for (let extra = 1; ; extra *= 8) {
+      params[params.length - 1] = want + extra;
+      rows = (await client.query<ProductRow & { distance: number }>(sql, params)).rows;
+      const exhausted = rows.length < want + extra;
+      if (exhausted || rows.length <= want || rows[rows.length - 1]!.distance > rows[want - 1]!.distance || extra >= 4096) break;
+    }
+    const hits = rows.slice(offset, want).map((r) => ({ product: viewOf(r), score: 1 - r.distance }));
+    return { modelVersion: target.version, hits, k, offset };
+  }
+
+  /**
+   * Whether the filters pass so few rows (at most exactBelow, as the planner estimates from the
+   * table's statistics: no rows are read) that ranking them exactly beats the HNSW scan; if so,
+   * turns index scans off for the rest of the transaction (bitmap scans of the filter columns'
+   * B-trees stay on), so the ranking statement, always the transaction's last, ranks exactly.
+   */
+  private async fewRowsPass(client: DbClient, target: Target, filters: SearchFilters | undefined): Promise<boolean> {
+    if (this.exactBelow <= 0) return false;
+    const params: unknown[] = [];
+    const where = filterConditions(filters, params);
+    if (where.length === 0) return false;
+    const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
+      `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${ident(target.view)} WHERE ${where.join(' AND ')}`,
+      params,
+    );
+    const few = (rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? Infinity) <= this.exactBelow;
+    if (few) await client.query('SET LOCAL enable_indexscan = off');
+    return few;
+  }
+
+  private literal(v: Float32Array, target: Target): string {
+    if (v.length !== target.dimension) throw new DimensionMismatchError(target.dimension, v.length, target.version);
+    return vectorLiteral(v);
+  }
+
+  /** The live version, or the named one if it is complete; undefined when there is none to read. */
+  private async resolve(client: DbClient, version: string | undefined, strict: boolean): Promise<Target | undefined> {
+    const missing = (): undefined => {
+      if (strict && version !== undefined) throw new UnknownModelVersionError(version);
+      if (strict) throw new SearchUnavailableError();
+      return undefined;
+    };
+    let rows: Array<{ version: string; table_name: string; dimension: number }>;
+    try {
+      ({ rows } = await client.query<{ version: string; table_name: string; dimension: number }>(
+        version === undefined
+          ? `SELECT version, table_name, dimension FROM ${ident(this.names.versions)} WHERE state = 'live'`
+          : `SELECT version, table_name, dimension FROM ${ident(this.names.versions)} WHERE version = $1 AND state IN ('complete', 'live')`,
+        version === undefined ? [] : [version],
+      ));
+    } catch (err) {
+      if ((err as { code?: string }).code === '42P01') return missing(); // the projection has not run yet
+      throw err;
+    }
+    const row = rows[0];
+    return row ? { version: row.version, view: row.table_name, dimension: row.dimension } : missing();
+  }
+
+  /** Runs work in a read-only transaction with the HNSW scan settings, on the resolved version. */
+  private async session<T>(version: string | undefined, work: (client: DbClient, target: Target) => Promise<T>): Promise<T> {
+    const client = await this.db.connect();
+    try {
+      // One round trip (simple protocol, several statements); the numbers were checked in the constructor.
+      await client.query(
+        `BEGIN READ ONLY; SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = ${this.efSearch}; SET LOCAL hnsw.max_scan_tuples = ${this.maxScanTuples}`,
+      );
+      const target = (await this.resolve(client, version, true))!;
+      const result = await work(client, target);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}

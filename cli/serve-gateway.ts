@@ -1,0 +1,74 @@
+// `vitrina serve gateway`: the search API (REST, GraphQL, OpenAPI, images) on 127.0.0.1:<gatewayPort>,
+// over the live model version of the embeddings projection, encoding queries with the model server.
+// startGateway() is what the command runs, for other commands (an all-in-one `serve`) and tests.
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import { buildGateway, type BuildOptions, type Gateway } from '../gateway/app.ts';
+import { loadGatewayOptions } from '../gateway/config.ts';
+import { createPool } from '../projections/db.ts';
+import { SearchCore } from '../projections/embeddings/search.ts';
+import { createEncoderClient } from '../proto/client.ts';
+import { loadConfig, type VitrinaConfig } from '../streams/config.ts';
+import { logger } from '../streams/logger.ts';
+import { createS3 } from '../streams/s3.ts';
+import { stopOnSignals } from '../streams/shutdown.ts';
+import { serveCommand } from './serve-model.ts';
+
+export interface StartGatewayOptions {
+  host?: string;
+  /** Default: the configuration's gatewayPort (VITRINA_GATEWAY_PORT, 8080); 0 picks a free port. */
+  port?: number;
+  /** host:port of the model server; default the configuration's (MODEL_SERVER_ADDRESS). */
+  modelServerAddress?: string;
+  config?: VitrinaConfig;
+  /** Overrides of the gateway options read from the environment. */
+  gateway?: BuildOptions;
+}
+
+export interface RunningGateway {
+  url: string;
+  app: Gateway;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: StartGatewayOptions = {}): Promise<RunningGateway> {
+  const config = options.config ?? loadConfig();
+  const host = options.host ?? '127.0.0.1';
+  const db = createPool(config.databaseUrl, 16);
+  const encoder = createEncoderClient(options.modelServerAddress ?? config.modelServerAddress, 10_000);
+  // The gateway caches the catalog's filter values itself (and reads them again when a request
+  // names a value it has not seen), so the core's own cache is kept short.
+  const search = new SearchCore(db, { filterValuesTtlMs: 1000 });
+  const app = await buildGateway({ search, encoder, s3: createS3(config) }, { ...loadGatewayOptions(), logger, ...options.gateway });
+  app.addHook('onClose', async () => {
+    encoder.close();
+    await db.end();
+  });
+  try {
+    await app.listen({ host, port: options.port ?? config.gatewayPort });
+  } catch (err) {
+    await app.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${options.port ?? config.gatewayPort} on ${host} is already in use; stop what holds it or pick another with --port (or VITRINA_GATEWAY_PORT)`);
+    throw err;
+  }
+  const { port } = app.server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return { url, app, close: () => app.close() };
+}
+
+export function registerServeGateway(program: Command): void {
+  serveCommand(program)
+    .command('gateway')
+    .description('serve the search API (REST /api/v1, GraphQL /graphql, OpenAPI /api/openapi.json) on 127.0.0.1:<gatewayPort>')
+    .option('--port <n>', 'port (default VITRINA_GATEWAY_PORT or 8080; 0 picks a free one)', (v) => Number(v))
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--model-server <address>', 'host:port of the model server (default MODEL_SERVER_ADDRESS or 127.0.0.1:50051)')
+    .action(async (opts: { port?: number; host: string; modelServer?: string }) => {
+      if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new Error(`--port must be a port number, got "${opts.port}"`);
+      const gateway = await startGateway({ host: opts.host, port: opts.port, modelServerAddress: opts.modelServer });
+      stopOnSignals({ stop: gateway.close });
+      process.stdout.write(`gateway listening on ${gateway.url}\n`);
+      process.stdout.write(`  REST ${gateway.url}/api/v1/search?q=...  GraphQL ${gateway.url}/graphql  OpenAPI ${gateway.url}/api/openapi.json\n`);
+    });
+}

@@ -1,0 +1,82 @@
+// The gateway's settings: limits every input is checked against, and the text-search mode used
+// when a request names none. Read from the environment by loadGatewayOptions; buildGateway takes
+// them as plain values so tests set them directly.
+
+export const SEARCH_MODES = ['vector', 'hybrid', 'name'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/**
+ * The text-search mode a request without `mode` gets. bench/quality measures vector against hybrid
+ * on the evaluation metrics and this constant (or VITRINA_SEARCH_MODE) follows its result; see
+ * gateway/README.md.
+ */
+export const DEFAULT_SEARCH_MODE: SearchMode = 'vector';
+
+export interface GatewayOptions {
+  /** Text-search mode when the request names none. */
+  defaultMode: SearchMode;
+  /** Largest accepted image upload (multipart file or uploads-bucket object), in bytes. */
+  uploadLimitBytes: number;
+  /** Largest k a request may ask for. */
+  maxK: number;
+  /** Largest offset a request may ask for. */
+  maxOffset: number;
+  /** Longest text query, in UTF-8 bytes. */
+  maxQueryBytes: number;
+  /** How long the known filter values are cached before being read again, in ms. */
+  filterValuesTtlMs: number;
+  /** Largest decoded image (width × height) an upload may have. */
+  maxImagePixels: number;
+  /** GraphQL: deepest field nesting and highest estimated cost of one request. */
+  graphqlMaxDepth: number;
+  graphqlMaxCost: number;
+  /** Absolute base of the image URLs in results (e.g. https://shop.example); default: from the request. */
+  publicUrl?: string;
+  /** How long the health check waits for the model server and the database, in ms. */
+  healthTimeoutMs: number;
+}
+
+export const defaultGatewayOptions: GatewayOptions = {
+  defaultMode: DEFAULT_SEARCH_MODE,
+  uploadLimitBytes: 5 * 1024 * 1024,
+  maxK: 100,
+  maxOffset: 1000,
+  maxQueryBytes: 2048,
+  filterValuesTtlMs: 30_000,
+  maxImagePixels: 40_000_000,
+  graphqlMaxDepth: 8,
+  graphqlMaxCost: 5000,
+  healthTimeoutMs: 2000,
+};
+
+type Env = Record<string, string | undefined>;
+
+function positive(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function parseSearchMode(raw: string | undefined, fallback: SearchMode = DEFAULT_SEARCH_MODE): SearchMode {
+  if (raw === undefined || raw === '') return fallback;
+  if (!(SEARCH_MODES as readonly string[]).includes(raw)) throw new Error(`VITRINA_SEARCH_MODE must be one of ${SEARCH_MODES.join(', ')}, got "${raw}"`);
+  return raw as SearchMode;
+}
+
+export function loadGatewayOptions(env: Env = process.env): GatewayOptions {
+  return {
+    defaultMode: parseSearchMode(env.VITRINA_SEARCH_MODE),
+    uploadLimitBytes: positive(env, 'VITRINA_UPLOAD_LIMIT_BYTES', defaultGatewayOptions.uploadLimitBytes),
+    maxK: defaultGatewayOptions.maxK,
+    maxOffset: positive(env, 'VITRINA_MAX_OFFSET', defaultGatewayOptions.maxOffset),
+    maxQueryBytes: defaultGatewayOptions.maxQueryBytes,
+    filterValuesTtlMs: positive(env, 'VITRINA_FILTER_VALUES_TTL_MS', defaultGatewayOptions.filterValuesTtlMs),
+    maxImagePixels: positive(env, 'VITRINA_MAX_IMAGE_PIXELS', defaultGatewayOptions.maxImagePixels),
+    graphqlMaxDepth: positive(env, 'VITRINA_GRAPHQL_MAX_DEPTH', defaultGatewayOptions.graphqlMaxDepth),
+    graphqlMaxCost: positive(env, 'VITRINA_GRAPHQL_MAX_COST', defaultGatewayOptions.graphqlMaxCost),
+    publicUrl: env.VITRINA_GATEWAY_PUBLIC_URL || undefined,
+    healthTimeoutMs: defaultGatewayOptions.healthTimeoutMs,
+  };
+}

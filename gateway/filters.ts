@@ -1,0 +1,102 @@
+// Search filters: their names, their JSON schema (repeated query parameters in REST, an input
+// object in GraphQL), and the check of every value against the values the catalog holds, read
+// from the search core and cached briefly.
+import type { FilterName, SearchFilters } from './core.ts';
+import { badRequest } from './errors.ts';
+
+export const STRING_FILTERS = ['gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'usage'] as const;
+export const FILTER_NAMES: readonly FilterName[] = [...STRING_FILTERS, 'year'];
+
+const MAX_VALUES = 50;
+
+/** JSON-schema properties of the filters, for a querystring (repeated parameters) or a body. */
+export function filterProperties(): Record<FilterName, object> {
+  const strings = (description: string): object => ({
+    type: 'array',
+    items: { type: 'string', minLength: 1, maxLength: 200 },
+    maxItems: MAX_VALUES,
+    description,
+  });
+  return {
+    gender: strings('keep products of these genders (repeat the parameter for several)'),
+    masterCategory: strings('keep products of these master categories'),
+    subCategory: strings('keep products of these sub-categories'),
+    articleType: strings('keep products of these article types'),
+    baseColour: strings('keep products of these base colours'),
+    season: strings('keep products of these seasons'),
+    usage: strings('keep products of these usages'),
+    year: { type: 'array', items: { type: 'integer', minimum: 1900, maximum: 2100 }, maxItems: MAX_VALUES, description: 'keep products of these years' },
+  };
+}
+
+/** The filters present in a validated query or input object, without empty lists. */
+export function pickFilters(source: Record<string, unknown> | null | undefined): SearchFilters {
+  const filters: SearchFilters = {};
+  if (!source) return filters;
+  for (const name of STRING_FILTERS) {
+    const values = source[name];
+    if (Array.isArray(values) && values.length > 0) filters[name] = [...new Set(values.map(String))];
+  }
+  const years = source.year;
+  if (Array.isArray(years) && years.length > 0) filters.year = [...new Set(years.map(Number))];
+  return filters;
+}
+
+export type KnownValues = Partial<Record<FilterName, ReadonlyArray<string | number>>>;
+
+/** The catalog's filter values, read through `load` at most once per `ttlMs` (and on a miss, once per second). */
+export class FilterValueCache {
+  private values: Map<FilterName, Set<string>> | undefined;
+  private loadedAt = 0;
+  private loading: Promise<Map<FilterName, Set<string>>> | undefined;
+
+  constructor(
+    private readonly load: () => Promise<KnownValues>,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private async fresh(maxAgeMs: number): Promise<Map<FilterName, Set<string>>> {
+    if (this.values && this.now() - this.loadedAt <= maxAgeMs) return this.values;
+    this.loading ??= this.load()
+      .then((known) => {
+        const values = new Map<FilterName, Set<string>>();
+        for (const name of FILTER_NAMES) values.set(name, new Set((known[name] ?? []).map(String)));
+        this.values = values;
+        this.loadedAt = this.now();
+        return values;
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
+  private static unknown(values: Map<FilterName, Set<string>>, filters: SearchFilters): Array<{ name: FilterName; value: string }> {
+    const out: Array<{ name: FilterName; value: string }> = [];
+    for (const name of FILTER_NAMES) {
+      const known = values.get(name) ?? new Set<string>();
+      for (const value of filters[name] ?? []) if (!known.has(String(value))) out.push({ name, value: String(value) });
+    }
+    return out;
+  }
+
+  /** Throws a 400 naming every filter value the catalog does not hold. */
+  async check(filters: SearchFilters): Promise<void> {
+    if (!FILTER_NAMES.some((name) => (filters[name]?.length ?? 0) > 0)) return;
+    let values = await this.fresh(this.ttlMs);
+    let unknown = FilterValueCache.unknown(values, filters);
+    if (unknown.length > 0 && this.now() - this.loadedAt > 1000) {
+      values = await this.fresh(0); // a value added since the last read is accepted at once
+      unknown = FilterValueCache.unknown(values, filters);
+    }
+    if (unknown.length === 0) return;
+    const parts = unknown.map(({ name, value }) => {
+      const known = [...(values.get(name) ?? [])];
+      const close = known.find((k) => k.toLowerCase() === value.toLowerCase());
+      const hint = close !== undefined ? `did you mean "${close}"?` : `known values: ${known.sort().slice(0, 25).join(', ')}${known.length > 25 ? ', ...' : ''}`;
+      return `unknown ${name} value "${value}" (${hint})`;
+    });
+    throw badRequest(parts.join('; '));
+  }
+}

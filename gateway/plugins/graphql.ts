@@ -1,0 +1,141 @@
+// GraphQL at /graphql (Mercurius): a thin resolver layer over the same SearchService the REST
+// routes use, with the depth and cost limits of graphql/limits.ts, and errors carrying the same
+// status and message REST would give (extensions.code, extensions.statusCode).
+import type { FastifyPluginAsync } from 'fastify';
+import { GraphQLError, type FormattedExecutionResult } from 'graphql';
+import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius';
+import type { SearchMode } from '../config.ts';
+import type { SearchFilters } from '../core.ts';
+import { classify } from '../errors.ts';
+import { limitsRule } from '../graphql/limits.ts';
+import { typeDefs } from '../graphql/schema.ts';
+import { requestBase } from '../http.ts';
+import type { ProductDto, SearchService } from '../service.ts';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** More schema and resolvers another plugin (admin, model registry) adds to the one GraphQL endpoint. */
+export interface GraphqlExtension {
+  typeDefs: string;
+  resolvers: IResolvers;
+}
+
+export interface GraphqlOptions {
+  service: SearchService;
+  extensions?: GraphqlExtension[];
+  /** Serve the GraphiQL IDE at /graphiql. */
+  graphiql?: boolean;
+}
+
+interface Context extends MercuriusContext {
+  base: string;
+}
+
+/** The scheme and host of the request, for image URLs (set by the context function below). */
+const baseOf = (ctx: MercuriusContext): string => (ctx as Context).base;
+
+type Filters = { [K in keyof SearchFilters]?: SearchFilters[K] | null } | null | undefined;
+interface PageArgs {
+  k?: number | null;
+  offset?: number | null;
+  filters?: Filters;
+}
+
+const opt = <T>(value: T | null | undefined): T | undefined => (value === null ? undefined : value);
+
+function filters(input: Filters): SearchFilters {
+  const out: SearchFilters = {};
+  if (!input) return out;
+  for (const [name, values] of Object.entries(input)) if (values) (out as Record<string, unknown>)[name] = values;
+  return out;
+}
+
+const page = (args: PageArgs): { k?: number; offset?: number; filters: SearchFilters } => ({ k: opt(args.k), offset: opt(args.offset), filters: filters(args.filters) });
+
+/** The core's facets as a list of {attribute, values: [{value, count}]}. */
+function facetList(facets: unknown): Array<{ attribute: string; values: Array<{ value: string; count: number }> }> {
+  if (!facets || typeof facets !== 'object') return [];
+  return Object.entries(facets as Record<string, unknown>).map(([attribute, values]) => ({
+    attribute,
+    values: Array.isArray(values) ? values.map((v: { value: unknown; count: unknown }) => ({ value: String(v.value), count: Number(v.count) })) : [],
+  }));
+}
+
+type Failure = Error & { errors?: unknown; statusCode?: unknown };
+
+/**
+ * GraphQL errors with the status and message REST would give: resolver errors are classified like
+ * REST errors (extensions.code and extensions.statusCode; internal details hidden), request errors
+ * (syntax, validation, limits, variables) are 400. The HTTP status is 200 when there is data (a
+ * partial result), else the first error's status.
+ */
+export function formatErrors(execution: { data?: unknown; errors?: readonly GraphQLError[]; statusCode?: number }, logInternal: (err: Error) => void): { statusCode: number; response: FormattedExecutionResult } {
+  let status: number | undefined;
+  const errors: GraphQLError[] = [];
+  for (const error of execution.errors ?? []) {
+    const original = error.originalError as Failure | undefined;
+    if (original && Array.isArray(original.errors)) {
+      // Mercurius wraps the errors of parsing and validation (the limits included) in one.
+      status ??= typeof original.statusCode === 'number' ? original.statusCode : 400;
+      for (const inner of original.errors as Error[]) errors.push(inner instanceof GraphQLError ? inner : new GraphQLError(inner.message, { originalError: inner }));
+      continue;
+    }
+    if (!original || original instanceof GraphQLError) {
+      status ??= 400; // a request error GraphQL itself found (e.g. a variable of the wrong type)
+      errors.push(error);
+      continue;
+    }
+    const { statusCode, message, code } = classify(original);
+    if (statusCode >= 500 && statusCode !== 503) logInternal(original);
+    status ??= statusCode;
+    errors.push(
+      new GraphQLError(message, {
+        nodes: error.nodes,
+        source: error.source,
+        positions: error.positions,
+        path: error.path,
+        extensions: { ...error.extensions, code, statusCode },
+      }),
+    );
+  }
+  const statusCode = execution.data ? 200 : (execution.statusCode ?? status ?? 200);
+  return { statusCode, response: { data: (execution.data ?? null) as FormattedExecutionResult['data'], errors: errors.map((e) => e.toJSON()) } };
+}
+
+export const graphqlPlugin: FastifyPluginAsync<GraphqlOptions> = async (app, { service, extensions = [], graphiql = false }) => {
+  const { options } = service;
+  const resolvers: IResolvers = {
+    Query: {
+      search: (_root, args: PageArgs & { q: string; mode?: SearchMode | null }, ctx: MercuriusContext) => service.searchText({ q: args.q, mode: opt(args.mode), ...page(args) }, baseOf(ctx)),
+      searchByImageKey: (_root, args: PageArgs & { objectKey: string }, ctx: MercuriusContext) => service.searchImageObject(args.objectKey, page(args), baseOf(ctx)),
+      product: async (_root, args: { id: number }, ctx: MercuriusContext) => {
+        try {
+          return await service.productById(args.id, baseOf(ctx));
+        } catch (err) {
+          if (classify(err).statusCode === 404) return null;
+          throw err;
+        }
+      },
+      facets: async (_root, args: { filters?: Filters }) => facetList((await service.facets(filters(args.filters))).facets),
+    },
+    Product: {
+      similar: (product: ProductDto, args: PageArgs, ctx: MercuriusContext) => service.similar(product.id, page(args), baseOf(ctx)),
+    },
+  };
+
+  await app.register(mercurius, {
+    schema: typeDefs,
+    resolvers,
+    path: GRAPHQL_PATH,
+    graphiql,
+    cache: false, // the cost rule reads the request's variables, which a cached validation would not see
+    validationRules: ({ variables }) => [limitsRule({ maxDepth: options.graphqlMaxDepth, maxCost: options.graphqlMaxCost }, variables ?? {})],
+    context: (request): Pick<Context, 'base'> => ({ base: requestBase(request, options) }),
+    errorFormatter: (execution, ctx) => formatErrors(execution, (err) => ctx.reply?.log.error({ err }, 'graphql resolver failed')),
+  });
+
+  for (const extension of extensions) {
+    app.graphql.extendSchema(extension.typeDefs);
+    app.graphql.defineResolvers(extension.resolvers);
+  }
+};

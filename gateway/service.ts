@@ -1,0 +1,254 @@
+// The one place the gateway's search logic lives: REST routes and GraphQL resolvers both call it.
+// It checks inputs (the REST schemas check them too, for the OpenAPI document and early 400s, but
+// GraphQL and future callers rely on these checks), encodes the query with the model version that
+// is live in the index, calls the search core, and shapes results with their image URLs.
+import type * as Minio from 'minio';
+import { buckets } from '../streams/s3.ts';
+import type { GatewayOptions, SearchMode } from './config.ts';
+import { SEARCH_MODES } from './config.ts';
+import type { Encoder, ProductView, SearchBackend, SearchFilters, SearchPage } from './core.ts';
+import { UnknownModelVersionError } from '../projections/embeddings/errors.ts';
+import { badRequest, fromModelServer, notFound, unavailable } from './errors.ts';
+import { FILTER_NAMES, FilterValueCache, STRING_FILTERS, type KnownValues } from './filters.ts';
+import { imageUrl, inspectImage, readObject, type ImageInfo } from './images.ts';
+
+export interface ProductDto extends ProductView {
+  imageUrl: string | null;
+}
+
+export interface HitDto {
+  score: number;
+  product: ProductDto;
+}
+
+export type QueryEcho =
+  | { kind: 'text'; q: string; mode: SearchMode; filters: SearchFilters }
+  | { kind: 'image'; source: 'upload' | 'object'; objectKey?: string; filename?: string; image: ImageInfo; filters: SearchFilters }
+  | { kind: 'similar'; productId: number; filters: SearchFilters };
+
+export interface PageDto {
+  query: QueryEcho;
+  modelVersion: string;
+  k: number;
+  offset: number;
+  /** The offset of the next page, or null when this page was the last (or the offset limit is reached). */
+  nextOffset: number | null;
+  hits: HitDto[];
+}
+
+export interface PageInput {
+  k?: number;
+  offset?: number;
+  filters?: SearchFilters;
+}
+
+export interface TextInput extends PageInput {
+  q: string;
+  mode?: SearchMode;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  modelServer: { status: 'up' | 'down'; modelVersion?: string; dimension?: number; error?: string };
+  database: { status: 'up' | 'down'; liveModelVersion?: string | null; error?: string };
+}
+
+export interface ServiceDeps {
+  search: SearchBackend;
+  encoder: Encoder;
+  s3: Minio.Client;
+}
+
+export const DEFAULT_K = 10;
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class SearchService {
+  readonly filterValues: FilterValueCache;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    readonly options: GatewayOptions,
+  ) {
+    this.filterValues = new FilterValueCache(async () => (await deps.search.filterValues()) as KnownValues, options.filterValuesTtlMs);
+  }
+
+  // ---- inputs ----
+
+  private page(input: PageInput): { k: number; offset: number } {
+    const k = input.k ?? DEFAULT_K;
+    const offset = input.offset ?? 0;
+    if (!Number.isInteger(k) || k < 1 || k > this.options.maxK) throw badRequest(`k must be an integer from 1 to ${this.options.maxK}, got ${k}`);
+    if (!Number.isInteger(offset) || offset < 0 || offset > this.options.maxOffset) throw badRequest(`offset must be an integer from 0 to ${this.options.maxOffset}, got ${offset}`);
+    return { k, offset };
+  }
+
+  /** Drops empty lists, de-duplicates, and checks every value against the catalog's values. */
+  async filters(filters: SearchFilters | undefined): Promise<SearchFilters> {
+    const out: SearchFilters = {};
+    for (const name of STRING_FILTERS) {
+      const values = filters?.[name];
+      if (values && values.length > 0) out[name] = [...new Set(values)];
+    }
+    if (filters?.year && filters.year.length > 0) {
+      if (filters.year.some((y) => !Number.isInteger(y))) throw badRequest('year filter values must be integers');
+      out.year = [...new Set(filters.year)];
+    }
+    for (const name of FILTER_NAMES) {
+      if ((out[name]?.length ?? 0) > 50) throw badRequest(`at most 50 ${name} values may be given`);
+    }
+    await this.filterValues.check(out);
+    return out;
+  }
+
+  private query(q: string): string {
+    const trimmed = typeof q === 'string' ? q.trim() : '';
+    if (trimmed.length === 0) throw badRequest('q must not be empty');
+    const bytes = Buffer.byteLength(q);
+    if (bytes > this.options.maxQueryBytes) throw badRequest(`q has ${bytes} bytes; at most ${this.options.maxQueryBytes} are accepted`);
+    return trimmed;
+  }
+
+  private mode(mode: string | undefined): SearchMode {
+    if (mode === undefined) return this.options.defaultMode;
+    if (!(SEARCH_MODES as readonly string[]).includes(mode)) throw badRequest(`mode must be one of ${SEARCH_MODES.join(', ')}, got "${mode}"`);
+    return mode as SearchMode;
+  }
+
+  // ---- the model version and the encoder ----
+
+  private async liveVersion(): Promise<string> {
+    const version = await this.deps.search.liveVersion();
+    if (!version) throw unavailable('no model version is live in the search index yet (the catalog has not been embedded); try again later');
+    return version;
+  }
+
+  /**
+   * Runs a search with the live model version: the query is embedded by that version and searched
+   * in its table. If the live version changed in between (a promotion went live), it runs once
+   * more with the new one, so a switch is invisible to clients.
+   */
+  private async withLiveVersion<T>(work: (version: string) => Promise<T>): Promise<T> {
+    const version = await this.liveVersion();
+    try {
+      return await work(version);
+    } catch (err) {
+      if (!(err instanceof UnknownModelVersionError)) throw err;
+      const now = await this.liveVersion();
+      if (now === version) throw err;
+      return work(now);
+    }
+  }
+
+  private async embed(kind: 'text' | 'image', input: string | Buffer, version: string): Promise<Float32Array> {
+    let result;
+    try {
+      result = kind === 'text' ? await this.deps.encoder.embedTexts([input as string], version) : await this.deps.encoder.embedImages([input as Buffer], version);
+    } catch (err) {
+      throw fromModelServer(err, kind === 'text' ? 'query' : 'image');
+    }
+    const vector = result.vectors[0];
+    if (!vector) throw new Error('the model server returned no vector');
+    return vector;
+  }
+
+  // ---- results ----
+
+  product(view: ProductView, base: string): ProductDto {
+    return { ...view, imageUrl: imageUrl(view.imageKey, base) };
+  }
+
+  private present(page: SearchPage, query: QueryEcho, base: string): PageDto {
+    const next = page.offset + page.k;
+    return {
+      query,
+      modelVersion: page.modelVersion,
+      k: page.k,
+      offset: page.offset,
+      nextOffset: page.hits.length >= page.k && next <= this.options.maxOffset ? next : null,
+      hits: page.hits.map((hit) => ({ score: hit.score, product: this.product(hit.product, base) })),
+    };
+  }
+
+  // ---- operations ----
+
+  async searchText(input: TextInput, base: string): Promise<PageDto> {
+    const q = this.query(input.q);
+    const mode = this.mode(input.mode);
+    const { k, offset } = this.page(input);
+    const filters = await this.filters(input.filters);
+    const page = await this.withLiveVersion(async (modelVersion) => {
+      const vector = await this.embed('text', q, modelVersion);
+      const options = { k, offset, filters, modelVersion };
+      if (mode === 'hybrid') return this.deps.search.hybrid(q, vector, options);
+      if (mode === 'name') return this.deps.search.byNameVector(vector, options);
+      return this.deps.search.byTextVector(vector, options);
+    });
+    return this.present(page, { kind: 'text', q, mode, filters }, base);
+  }
+
+  async searchImage(bytes: Buffer, input: PageInput & { filename?: string }, base: string): Promise<PageDto> {
+    const { k, offset } = this.page(input);
+    const filters = await this.filters(input.filters);
+    const image = await inspectImage(bytes, this.options.maxImagePixels);
+    return this.imagePage(bytes, { k, offset, filters }, { kind: 'image', source: 'upload', ...(input.filename ? { filename: input.filename } : {}), image, filters }, base);
+  }
+
+  async searchImageObject(objectKey: string, input: PageInput, base: string): Promise<PageDto> {
+    const { k, offset } = this.page(input);
+    const filters = await this.filters(input.filters);
+    const bytes = await readObject(this.deps.s3, buckets.uploads, objectKey, this.options.uploadLimitBytes);
+    const image = await inspectImage(bytes, this.options.maxImagePixels);
+    return this.imagePage(bytes, { k, offset, filters }, { kind: 'image', source: 'object', objectKey, image, filters }, base);
+  }
+
+  private async imagePage(bytes: Buffer, options: { k: number; offset: number; filters: SearchFilters }, query: QueryEcho, base: string): Promise<PageDto> {
+    const page = await this.withLiveVersion(async (modelVersion) => {
+      const vector = await this.embed('image', bytes, modelVersion);
+      return this.deps.search.byImageVector(vector, { ...options, modelVersion });
+    });
+    return this.present(page, query, base);
+  }
+
+  async similar(productId: number, input: PageInput, base: string): Promise<PageDto> {
+    const { k, offset } = this.page(input);
+    const filters = await this.filters(input.filters);
+    await this.productById(productId, base);
+    const page = await this.deps.search.moreLikeThis(productId, { k, offset, filters });
+    return this.present(page, { kind: 'similar', productId, filters }, base);
+  }
+
+  async productById(id: number, base: string): Promise<ProductDto> {
+    if (!Number.isInteger(id) || id < 1 || id > 2_147_483_647) throw badRequest(`product id must be a positive 32-bit integer, got ${id}`);
+    const view = await this.deps.search.product(id);
+    if (!view) throw notFound(`no product ${id} in the search index`);
+    return this.product(view, base);
+  }
+
+  async facets(input: SearchFilters | undefined): Promise<{ filters: SearchFilters; facets: unknown }> {
+    const filters = await this.filters(input);
+    return { filters, facets: await this.deps.search.facets(filters) };
+  }
+
+  async health(): Promise<HealthReport> {
+    const ms = this.options.healthTimeoutMs;
+    const [model, db] = await Promise.allSettled([
+      withTimeout(this.deps.encoder.describe(), ms, 'the model server'),
+      withTimeout(this.deps.search.liveVersion(), ms, 'the database'),
+    ]);
+    const reason = (r: PromiseRejectedResult): string => {
+      const err = r.reason as { details?: string; message?: string };
+      return err.details || err.message || String(r.reason);
+    };
+    const modelServer: HealthReport['modelServer'] =
+      model.status === 'fulfilled' ? { status: 'up', modelVersion: model.value.version, dimension: model.value.dimension } : { status: 'down', error: reason(model) };
+    const database: HealthReport['database'] = db.status === 'fulfilled' ? { status: 'up', liveModelVersion: db.value ?? null } : { status: 'down', error: reason(db) };
+    return { status: modelServer.status === 'up' && database.status === 'up' ? 'ok' : 'degraded', modelServer, database };
+  }
+}

@@ -1,0 +1,108 @@
+// The browser modules' pure parts, imported straight into Node: the search state and its URL,
+// the API query built from it, formatting, the chart scale and the choice of headline metrics.
+import t from 'tap';
+
+const load = async <T>(file: string): Promise<T> => (await import(new URL(`../../gateway/ui/public/js/${file}`, import.meta.url).href)) as T;
+
+type Filters = Record<string, string[]>;
+interface SearchState {
+  q: string;
+  mode: string | null;
+  page: number;
+  k: number;
+  image: boolean;
+  filters: Filters;
+}
+interface StateModule {
+  FILTERS: string[];
+  DEFAULT_K: number;
+  parseSearch(search: string): SearchState;
+  formatSearch(state: SearchState): string;
+  apiParams(state: SearchState): URLSearchParams;
+  filterParams(filters: Filters, except?: string | null): URLSearchParams;
+  toggleFilter(state: SearchState, name: string, value: string): SearchState;
+  clearFilters(state: SearchState): SearchState;
+  activeFilterCount(filters: Filters): number;
+  lastPage(k: number): number;
+}
+
+const state = await load<StateModule>('state.js');
+
+t.test('the URL round-trips the search state', async (t) => {
+  const parsed = state.parseSearch('?q=blue+shirt&mode=hybrid&articleType=Shirts&gender=Men&articleType=Tshirts&year=2012&k=48&page=3');
+  t.same(parsed, { q: 'blue shirt', mode: 'hybrid', page: 3, k: 48, image: false, filters: { gender: ['Men'], articleType: ['Shirts', 'Tshirts'], year: ['2012'] } });
+  t.equal(state.formatSearch(parsed), '?q=blue+shirt&mode=hybrid&gender=Men&articleType=Shirts&articleType=Tshirts&year=2012&k=48&page=3', 'filters in a stable order');
+  t.same(state.parseSearch(state.formatSearch(parsed)), parsed);
+  t.equal(state.formatSearch(state.parseSearch('')), '', 'the empty state is the bare URL');
+  t.equal(state.formatSearch({ ...parsed, image: true }), '?image=1&gender=Men&articleType=Shirts&articleType=Tshirts&year=2012&k=48&page=3', 'an image search keeps no text query or mode');
+});
+
+t.test('unknown or malformed parameters fall back to defaults', async (t) => {
+  const parsed = state.parseSearch('?q=%20%20shoes%20&mode=fuzzy&k=7&page=-2&colour=Red&gender=&gender=%20Women%20&gender=Women');
+  t.equal(parsed.q, 'shoes');
+  t.equal(parsed.mode, null, 'an unknown mode is the gateway default');
+  t.equal(parsed.k, state.DEFAULT_K, 'k only from the offered page sizes');
+  t.equal(parsed.page, 1);
+  t.same(parsed.filters, { gender: ['Women'] }, 'unknown parameters ignored, values trimmed and de-duplicated');
+  t.equal(state.parseSearch('?page=1e3').page, 1);
+});
+
+t.test('the API query: offset from the page, repeated filter parameters', async (t) => {
+  const s = state.parseSearch('?q=red+dress&gender=Women&baseColour=Red&page=2');
+  t.equal(state.apiParams(s).toString(), 'q=red+dress&k=24&offset=24&gender=Women&baseColour=Red');
+  t.equal(state.apiParams({ ...s, image: true }).toString(), 'k=24&offset=24&gender=Women&baseColour=Red', 'image search: no q');
+  t.equal(state.filterParams(s.filters, 'gender').toString(), 'baseColour=Red', 'facet counts of one attribute leave it out');
+  t.equal(state.lastPage(24), 42, 'the last page the gateway answers (offset ≤ 1000)');
+});
+
+t.test('toggling filters goes back to page 1 and never mutates the state', async (t) => {
+  const s = state.parseSearch('?q=jeans&gender=Men&page=4');
+  const on = state.toggleFilter(s, 'gender', 'Women');
+  t.same(on.filters, { gender: ['Men', 'Women'] });
+  t.equal(on.page, 1);
+  t.same(s.filters, { gender: ['Men'] }, 'the original is unchanged');
+  const off = state.toggleFilter(on, 'gender', 'Men');
+  t.same(off.filters, { gender: ['Women'] });
+  t.same(state.toggleFilter(off, 'gender', 'Women').filters, {}, 'the last value removes the attribute');
+  t.equal(state.activeFilterCount(on.filters), 2);
+  t.same(state.clearFilters(on), { ...on, filters: {}, page: 1 });
+});
+
+t.test('formatting', async (t) => {
+  const f = await load<{
+    metric(name: string, n: unknown): string;
+    duration(ms: unknown): string;
+    ago(value: unknown, now?: number): string;
+    toDate(value: unknown): Date | null;
+    score(n: unknown): string;
+    bytes(n: unknown): string;
+  }>('format.js');
+  t.equal(f.metric('text2image.exact.catalog.acc@10', 0.2314), '23.1 %');
+  t.equal(f.metric('latency.mean_ms', 15.42), '15 ms');
+  t.equal(f.metric('latency.mean_ms', 4.2), '4.20 ms');
+  t.equal(f.metric('loss', 2.1234), '2.123');
+  t.equal(f.metric('x', null), '—');
+  t.equal(f.duration(95 * 60_000), '1 h 35 min');
+  t.equal(f.duration(41_000), '41.0 s');
+  t.equal(f.score(0.70710678), '0.707');
+  t.equal(f.bytes(5200), '5.1 KB');
+  const now = Date.parse('2024-05-06T12:00:00Z');
+  t.equal(f.ago(now - 3 * 3600_000, now), '3 hours ago', 'epoch milliseconds');
+  t.equal(f.ago('2024-05-06T11:58:00Z', now), '2 minutes ago', 'ISO strings');
+  t.equal(f.ago(null, now), '—');
+  t.equal(f.toDate('not a date'), null);
+});
+
+t.test('chart scale and headline metrics', async (t) => {
+  const chart = await load<{ niceScale(lo: number, hi: number): { lo: number; hi: number; ticks: number[] } }>('chart.js');
+  const scale = chart.niceScale(0.176, 0.231);
+  t.ok(scale.lo <= 0.176 && scale.hi >= 0.231, 'covers the values');
+  t.ok(scale.ticks.length >= 3 && scale.ticks.length <= 8, `a few ticks: ${scale.ticks.join(', ')}`);
+  t.same(chart.niceScale(0.5, 0.5).ticks.length > 1, true, 'a single value still gets a range');
+  const models = await load<{ headlineMetrics(keys: string[]): string[] }>('models.js');
+  t.same(
+    models.headlineMetrics(['latency.mean_ms', 'group.articleType.acc@10', 'image2image.exact.acc@10', 'text2image.exact.catalog.acc@10', 'text2image.exact.test.acc@10']),
+    ['text2image.exact.catalog.acc@10', 'text2image.exact.test.acc@10', 'image2image.exact.acc@10'],
+  );
+  t.same(models.headlineMetrics(['b', 'a']), ['b', 'a'], 'any metrics when none is a known headline');
+});

@@ -51,11 +51,17 @@ export function sha256(bytes: Buffer | string): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
-/** What makes two ProductIngested events the same product state (everything but the time). */
-export function fingerprint(event: ProductIngested): string {
-  const { ingestedAt: _ignored, ...rest } = event;
-  return sha256(JSON.stringify(rest));
+/**
+ * What makes two ProductIngested events the same product state: the row's attributes, the original
+ * image's hash and where it came from. Everything else in the event (keys, sizes) follows from the
+ * image bytes, so an unchanged row is recognised before its image is normalised or uploaded.
+ */
+export function fingerprint(row: StyleRow, imageSha256: string, datasetSnapshot: string, source: string): string {
+  const attributes = STYLE_KEYS.map((k) => row[k]);
+  return sha256(JSON.stringify([attributes, imageSha256, datasetSnapshot, source]));
 }
+
+const STYLE_KEYS = ['id', 'gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'year', 'usage', 'productDisplayName'] as const;
 
 async function knownFingerprints(deps: IngestDeps): Promise<Map<number, string>> {
   const known = new Map<number, string>();
@@ -63,7 +69,7 @@ async function knownFingerprints(deps: IngestDeps): Promise<Map<number, string>>
     if (!message.value) return;
     try {
       const event = await deps.producer.codec.decode(topics.products.name, message.value);
-      known.set(event.id, fingerprint(event));
+      known.set(event.id, fingerprint(event, event.imageSha256, event.datasetSnapshot, event.source));
     } catch (err) {
       if (!(err instanceof NotAvroError)) throw err; // a poison message: the projector dead-lettered it
     }
@@ -118,12 +124,14 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
     report.emitted += batch.length;
   };
 
-  const toEvent = async (row: StyleRow): Promise<ProductIngested | undefined> => {
+  const toEvent = async (row: StyleRow): Promise<ProductIngested | 'unchanged' | undefined> => {
     const original = await dataset.image(row);
     if (!original) {
       reject('missing-image', row.id);
       return undefined;
     }
+    const originalSha = sha256(original);
+    if (known.get(row.id) === fingerprint(row, originalSha, snapshot, dataset.source)) return 'unchanged';
     let normalized;
     try {
       normalized = await normalizeImage(original);
@@ -134,7 +142,6 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
       }
       throw err;
     }
-    const originalSha = sha256(original);
     const normalizedSha = sha256(normalized.normalized.bytes);
     const imageOriginalKey = `original/${originalSha}.jpg`;
     const imageNormalizedKey = `normalized/${normalizedSha}.jpg`;
@@ -160,12 +167,10 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
       const row = rows[next++]!;
       const event = await toEvent(row);
       done += 1;
-      if (event) {
-        if (known.get(event.id) === fingerprint(event)) report.unchanged += 1;
-        else {
-          pending.push(event);
-          if (pending.length >= SEND_BATCH) await flush();
-        }
+      if (event === 'unchanged') report.unchanged += 1;
+      else if (event) {
+        pending.push(event);
+        if (pending.length >= SEND_BATCH) await flush();
       }
       options.onProgress?.({ done, total: lines.length, emitted: report.emitted });
     }

@@ -1,7 +1,10 @@
 // `vitrina bench <name>`: benchmarks that print their figures and write JSON under bench/results/.
 import type { Command } from 'commander';
+import { runEncoderBench } from '../bench/encoder.ts';
 import { runIngestBench } from '../bench/ingest.ts';
+import { runQualityBench, type QualityBenchOptions } from '../bench/quality.ts';
 import { runReplayBench } from '../bench/replay.ts';
+import { runSearchRecallBench, type SearchRecallOptions } from '../bench/search-recall.ts';
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks (print figures, write bench/results/<name>.json)');
@@ -15,4 +18,44 @@ export function registerBench(program: Command): void {
     .command('replay')
     .description('rebuild the products projection: events/s next to kafka-consumer-perf-test on the same topic')
     .action(() => runReplayBench());
+  bench
+    .command('search-recall')
+    .description('HNSW recall@10 against an exact scan, unfiltered and with a selective (1%) and a broad (20%) filter, and the speed-up, on random unit vectors')
+    .option('--n <n>', 'rows (random unit vectors)', (v) => Number(v), 40_000)
+    .option('--dimension <d>', 'vector dimension', (v) => Number(v), 256)
+    .option('--queries <q>', 'queries', (v) => Number(v), 100)
+    .option('--selectivity <s>', 'share of rows passing the selective filter', (v) => Number(v), 0.01)
+    .option('--keep', 'keep the benchmark table afterwards')
+    .action((opts: SearchRecallOptions) => runSearchRecallBench(opts));
+  bench
+    .command('encoder')
+    .description('the model server: texts/s and images/s through gRPC vs in-process, p50/p95 latency, peak memory (int8 side by side when present)')
+    .option('--model <version>', 'model version (default: base-v1 when available, else tiny)')
+    .option('--texts <n>', 'texts to embed (2000)', (v) => Number(v))
+    .option('--images <n>', 'images to embed (1000)', (v) => Number(v))
+    .option('--batch <n>', 'in-process batch and server max batch (32)', (v) => Number(v))
+    .option('--concurrency <n>', 'single-item requests in flight (64)', (v) => Number(v))
+    .option('--latency-runs <n>', 'sequential requests per latency figure (100)', (v) => Number(v))
+    .option('--threads <n>', 'onnxruntime threads, in-process and in the server', (v) => Number(v))
+    .option('--max-wait-ms <n>', "the server's batching wait (its default)", (v) => Number(v))
+    .option('--no-int8', 'skip the int8 variant')
+    .action((opts: { model?: string; texts?: number; images?: number; batch?: number; concurrency?: number; latencyRuns?: number; threads?: number; maxWaitMs?: number; int8: boolean }) =>
+      runEncoderBench({ ...opts, noInt8: !opts.int8 }),
+    );
+  bench
+    .command('quality')
+    .description('champion (the base model) against a fine-tuned challenger on the shared dataset, through the MLOps loop: all metrics, split, seeds, run time')
+    .option('--base <version>', 'champion to fine-tune (default base-v1)')
+    .option('--seed <n>', 'seed of the split, training and augmentation', (v) => Number(v), 42)
+    .option('--test-fraction <f>', 'share held out per articleType', (v) => Number(v), 0.2)
+    .option('--epochs <n>', 'training epochs (default 10)', (v) => Number(v))
+    .option('--lr <x>', 'learning rate', (v) => Number(v))
+    .option('--batch-size <n>', 'InfoNCE batch size', (v) => Number(v))
+    .option('--sides <sides>', 'which encoders get an adapter: both (default), text or image')
+    .option('--max-queries <n>', 'a seeded sample of test products as queries (default: all)', (v) => Number(v))
+    .option('--latency-queries <n>', 'queries timed end to end per model and task (200)', (v) => Number(v))
+    .option('--dataset-snapshot <id>', 'dataset snapshot (default: the largest)')
+    .option('--allow-tiny', 'run with the tiny test model (a smoke run; its numbers mean nothing)')
+    .option('--name <name>', 'results file name under bench/results/ (default quality)')
+    .action((opts: QualityBenchOptions) => runQualityBench(opts));
 }

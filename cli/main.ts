@@ -3,10 +3,15 @@ import { Command } from 'commander';
 import { reportError } from './errors.ts';
 import { registerBench } from './bench.ts';
 import { registerIngest } from './ingest.ts';
+import { registerModels } from './models.ts';
 import { registerProcessors } from './processors.ts';
+import { registerServeGateway } from './serve-gateway.ts';
+import { registerServeModel } from './serve-model.ts';
+import { registerServeAll } from './serve-all.ts';
 import { registerStack } from './stack.ts';
 import { registerStart } from './start.ts';
 import { registerTest } from './test.ts';
+import { registerTrain } from './train.ts';
 
 export function buildProgram(): Command {
   const program = new Command('vitrina')
@@ -18,7 +23,12 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerProcessors(program);
   registerStart(program);
+  registerServeAll(program);
   registerBench(program);
+  registerTrain(program);
+  registerModels(program);
+  registerServeModel(program);
+  registerServeGateway(program);
   return program;
 }
 

@@ -7,17 +7,20 @@ import { embeddingsProjection } from '../projections/embeddings/projection.ts';
 import { modelRegistryProjection } from '../projections/model-registry/projection.ts';
 import { createProjector } from '../projections/projector.ts';
 import type { Projection } from '../projections/projection.ts';
+import { pipelineProjection } from '../projections/pipeline/projection.ts';
 import { productsProjection } from '../projections/products/projection.ts';
 import { replay } from '../projections/replay.ts';
 import { createEncoderClient } from '../proto/client.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 import { mlopsProcessorFactories } from './mlops-processors.ts';
+import { createDispatcher } from './dispatcher.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 
 export const projections: Record<string, Projection> = {
   products: productsProjection,
   embeddings: embeddingsProjection,
   'model-registry': modelRegistryProjection,
+  pipeline: pipelineProjection,
 };
 
 type Runnable = { start: () => Promise<void>; stop: () => Promise<void> };
@@ -42,6 +45,8 @@ export const processors: Record<string, (runtime: Runtime, options: RunOptions) 
       },
     };
   },
+  'projector.pipeline': (rt, o) => createProjector(pipelineProjection, rt, { groupId: o.group, maxBatch: o.maxBatch }),
+  dispatcher: (rt, o) => createDispatcher(rt, o.group),
   ...mlopsProcessorFactories,
 };
 

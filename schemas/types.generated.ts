@@ -25,6 +25,19 @@ export interface EvaluationCompleted {
   metrics: Record<string, number>;
   queries: number;
   completedAt: number;
+  modelName: string;
+  /** champion, challenger or standalone. */
+  role: string;
+  /** For a challenger: the champion evaluated on the same split. */
+  baselineVersion: null | string;
+  baselineEvaluationId: null | string;
+  /** For a challenger: the champion's metrics on the same split, so one event holds the comparison. */
+  baselineMetrics: Record<string, number>;
+  /** How it was measured: seeds, gallery sizes, augmentation. */
+  parameters: Record<string, string>;
+  durationMs: number;
+  /** Set when the evaluation could not be done; metrics are then empty. */
+  error: null | string;
 }
 
 export interface Neighbour {
@@ -109,11 +122,44 @@ export interface ProductIngested {
   ingestedAt: number;
 }
 
+export type PromotionDecision = 'PROMOTE' | 'REJECT';
+
+export interface PromotionCheck {
+  metric: string;
+  /** better (challenger > champion + margin) or noWorse (challenger >= champion - margin). */
+  kind: string;
+  margin: number;
+  challenger: null | number;
+  champion: null | number;
+  passed: boolean;
+}
+
+/** The promoter's decision on a challenger: promoted (a ModelPromoted follows) or rejected, with the rule, each check and the reason. Keyed by run id. */
+export interface PromotionDecided {
+  runId: string;
+  modelName: string;
+  challengerVersion: null | string;
+  /** The champion when the decision was made. */
+  championVersion: null | string;
+  decision: PromotionDecision;
+  reason: string;
+  /** The rule applied, as JSON. */
+  rule: string;
+  checks: Array<PromotionCheck>;
+  evaluationId: null | string;
+  decidedAt: number;
+}
+
 export type TrainingStatus = 'SUCCEEDED' | 'FAILED';
 
 export interface EpochLoss {
   epoch: number;
   loss: number;
+  pairsPerSecond: number;
+  /** Softmax temperature at the end of the epoch. */
+  temperature: number;
+  /** Wall time of the epoch. */
+  seconds: number;
 }
 
 /** A training run ended, successfully or not. Keyed by run id. */
@@ -131,6 +177,51 @@ export interface TrainingRunCompleted {
   durationMs: number;
   error: null | string;
   completedAt: number;
+  modelName: string;
+  datasetSnapshot: null | string;
+  /** Image/title pairs trained on. */
+  trainPairs: number;
+  /** Run figures: final loss, pairs/s, seconds spent embedding and training, peak memory (MiB). */
+  metrics: Record<string, number>;
+}
+
+export interface ClassCount {
+  articleType: string;
+  train: number;
+  test: number;
+}
+
+/** The experiment of a training run is prepared: a seeded train/test split stratified by articleType over a dataset snapshot, written as manifests in the models bucket. Keyed by run id. */
+export interface TrainingRunPrepared {
+  runId: string;
+  modelName: string;
+  /** The version the challenger fine-tunes (the champion when the request named none). */
+  baseModelVersion: null | string;
+  datasetSnapshot: string;
+  /** sha256 prefix of the sorted (id, image key, display name) rows split. */
+  catalogFingerprint: string;
+  /** Where the catalog was read: products-projection or products-topic. */
+  catalogSource: string;
+  seed: number;
+  testFraction: number;
+  stratifiedBy: string;
+  catalogSize: number;
+  trainSize: number;
+  testSize: number;
+  classCounts: Array<ClassCount>;
+  /** When set, the test split was drawn only from these products: the ones the base model declares it never trained on (its held-out set), so the champion is not measured on its own training data. */
+  testDrawnFrom: null | string;
+  /** How many catalog products the test split could be drawn from (the catalog size when unrestricted). */
+  testEligible: number;
+  /** Key of split.json in the models bucket. */
+  splitManifestKey: null | string;
+  /** Key of catalog.json (the rows split) in the models bucket. */
+  catalogManifestKey: null | string;
+  /** The request's hyperparameters, passed on. */
+  parameters: Record<string, string>;
+  /** Set when the experiment could not be prepared; the run ends here. */
+  error: null | string;
+  preparedAt: number;
 }
 
 /** Someone asked for a training run (CLI or admin endpoint). Keyed by run id. */
@@ -144,4 +235,8 @@ export interface TrainingRunRequested {
   /** Hyperparameters (epochs, learning rate, ...), as strings. */
   parameters: Record<string, string>;
   requestedAt: number;
+  /** The model this run trains a challenger for; its ModelPromoted events name the champion. */
+  modelName: string;
+  /** Dataset snapshot (ProductIngested.datasetSnapshot) to split; the snapshot with the most products when null. */
+  datasetSnapshot: null | string;
 }

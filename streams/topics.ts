@@ -25,9 +25,11 @@ export const topics = {
   products: { name: 'vitrina.products', kind: 'entity', partitions: 6, value: 'ProductIngested', key: 'product id' },
   embeddings: { name: 'vitrina.embeddings', kind: 'entity', partitions: 6, value: 'ProductEmbedded', key: '<model version>/<product id>' },
   trainingRequested: { name: 'vitrina.training-runs.requested', kind: 'log', partitions: 1, value: 'TrainingRunRequested', key: 'run id' },
+  trainingPrepared: { name: 'vitrina.training-runs.prepared', kind: 'log', partitions: 1, value: 'TrainingRunPrepared', key: 'run id' },
   trainingCompleted: { name: 'vitrina.training-runs.completed', kind: 'log', partitions: 1, value: 'TrainingRunCompleted', key: 'run id' },
   evaluations: { name: 'vitrina.evaluations', kind: 'log', partitions: 1, value: 'EvaluationCompleted', key: 'model version' },
   promotions: { name: 'vitrina.model-promotions', kind: 'log', partitions: 1, value: 'ModelPromoted', key: 'model name' },
+  promotionDecisions: { name: 'vitrina.promotion-decisions', kind: 'log', partitions: 1, value: 'PromotionDecided', key: 'run id' },
   predictions: { name: 'vitrina.image-predictions', kind: 'stream', partitions: 3, value: 'ImagePrediction', key: 'bucket/object key', retentionMs: 7 * DAY },
   uploads: { name: 'vitrina.uploads.notifications', kind: 'stream', partitions: 3, value: 'json', key: 'bucket/object key (set by MinIO)', retentionMs: 7 * DAY },
   deadLetter: { name: 'vitrina.dead-letter', kind: 'stream', partitions: 1, value: 'DeadLetter', key: 'source topic', retentionMs: 30 * DAY },
@@ -83,9 +85,11 @@ export interface EventOf {
   'vitrina.products': Events.ProductIngested;
   'vitrina.embeddings': Events.ProductEmbedded;
   'vitrina.training-runs.requested': Events.TrainingRunRequested;
+  'vitrina.training-runs.prepared': Events.TrainingRunPrepared;
   'vitrina.training-runs.completed': Events.TrainingRunCompleted;
   'vitrina.evaluations': Events.EvaluationCompleted;
   'vitrina.model-promotions': Events.ModelPromoted;
+  'vitrina.promotion-decisions': Events.PromotionDecided;
   'vitrina.image-predictions': Events.ImagePrediction;
   'vitrina.dead-letter': Events.DeadLetter;
 }

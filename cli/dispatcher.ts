@@ -1,0 +1,27 @@
+// Wiring of the dispatcher processor: its consumer, the bucket sweep, and the clients it needs.
+import { PredictionLedger } from '../processors/dispatcher/ledger.ts';
+import { dispatcherSpec, type DispatcherDeps } from '../processors/dispatcher/dispatcher.ts';
+import { startSweeper } from '../processors/dispatcher/sweep.ts';
+import { SearchCore } from '../projections/embeddings/search.ts';
+import { createEncoderClient } from '../proto/client.ts';
+import { ProcessorRunner } from '../streams/processor.ts';
+import { buckets } from '../streams/s3.ts';
+import type { Runtime } from './runtime.ts';
+
+export function createDispatcher(rt: Runtime, groupId?: string, sweepIntervalMs = Number(process.env.VITRINA_SWEEP_INTERVAL_MS ?? 60_000)): { start: () => Promise<void>; stop: () => Promise<void> } {
+  const encoder = createEncoderClient(rt.config.modelServerAddress);
+  const deps: DispatcherDeps = { s3: rt.s3, encoder, search: new SearchCore(rt.db), ledger: new PredictionLedger(rt.db), producer: rt.producer };
+  const runner = new ProcessorRunner(dispatcherSpec(deps, groupId), rt.kafka, rt.producer);
+  let sweeper: { stop: () => Promise<void> } | undefined;
+  return {
+    start: async () => {
+      await runner.start();
+      sweeper = startSweeper(buckets.uploads, deps, sweepIntervalMs);
+    },
+    stop: async () => {
+      await sweeper?.stop();
+      await runner.stop();
+      encoder.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+// `vitrina serve all`: the whole system in one process — the model server, every processor and
+// projector, and the gateway with the web UI — against the configured Kafka, registry, S3 and
+// Postgres. startAll() is what `vitrina start` runs after bringing the stack up.
+import type { Command } from 'commander';
+import { pipelineRoutes, type ProcessorGroup } from '../gateway/plugins/pipeline.ts';
+import { uiPlugin } from '../gateway/ui/plugin.ts';
+import { startModelServer, type ModelServer } from '../models/server.ts';
+import { loadConfig } from '../streams/config.ts';
+import { groupIdOf } from '../streams/processor.ts';
+import { stopOnSignals } from '../streams/shutdown.ts';
+import { topics } from '../streams/topics.ts';
+import { processors } from './processors.ts';
+import { createRuntime } from './runtime.ts';
+import { serveCommand } from './serve-model.ts';
+import { startGateway } from './serve-gateway.ts';
+import { adminPlugins } from './admin-plugins.ts';
+
+/** The processors `serve all` runs, with the topics each consumer group reads (for the lag view). */
+export const SERVED: ProcessorGroup[] = [
+  { processor: 'projector.products', groupId: groupIdOf('projector.products'), topics: [topics.products.name] },
+  { processor: 'embedder', groupId: groupIdOf('embedder'), topics: [topics.products.name, topics.promotions.name] },
+  { processor: 'projector.embeddings', groupId: groupIdOf('projector.embeddings'), topics: [topics.embeddings.name, topics.promotions.name] },
+  { processor: 'dispatcher', groupId: groupIdOf('dispatcher'), topics: [topics.uploads.name] },
+  { processor: 'projector.pipeline', groupId: groupIdOf('projector.pipeline'), topics: [topics.predictions.name, topics.deadLetter.name] },
+];
+
+export interface RunningSystem {
+  url: string;
+  modelServer: ModelServer | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startAll(options: { modelServer?: boolean; log?: (line: string) => void } = {}): Promise<RunningSystem> {
+  const say = options.log ?? (() => undefined);
+  const config = loadConfig();
+  const modelServer = options.modelServer === false ? undefined : await startModelServer({ address: config.modelServerAddress });
+  if (modelServer) say(`model server on ${modelServer.address}, serving ${modelServer.champion()}`);
+  const runtime = createRuntime('vitrina-serve', config);
+  const names = [...SERVED.map((p) => p.processor), ...Object.keys(processors).filter((n) => !SERVED.some((p) => p.processor === n))];
+  const running: Array<{ stop: () => Promise<void> }> = [];
+  for (const name of names) {
+    const processor = processors[name]!(runtime, {});
+    await processor.start();
+    running.push(processor);
+  }
+  say(`processors: ${names.join(', ')}`);
+  const gateway = await startGateway({
+    config,
+    gateway: {
+      plugins: [
+        { plugin: uiPlugin },
+        { plugin: pipelineRoutes, prefix: '/api/v1', options: { db: runtime.db, kafka: runtime.kafka, processors: SERVED } },
+        ...adminPlugins(runtime),
+      ],
+    },
+  });
+  say(`gateway and web UI on ${gateway.url}/`);
+  return {
+    url: gateway.url,
+    modelServer,
+    stop: async () => {
+      await gateway.close();
+      for (const p of running.reverse()) await p.stop();
+      await runtime.close();
+      await modelServer?.stop();
+    },
+  };
+}
+
+export function registerServeAll(program: Command): void {
+  serveCommand(program)
+    .command('all', { isDefault: true })
+    .description('the model server, every processor and the gateway with the web UI, in one process')
+    .option('--no-model-server', 'use the model server at MODEL_SERVER_ADDRESS instead of starting one')
+    .action(async (opts: { modelServer: boolean }) => {
+      const system = await startAll({ modelServer: opts.modelServer, log: (l) => void process.stdout.write(`${l}\n`) });
+      stopOnSignals(system);
+      process.stdout.write(`Vitrina is serving on ${system.url}/ (Ctrl-C stops it)\n`);
+    });
+}

@@ -1,8 +1,19 @@
 // The gateway plugins of the MLOps loop (model registry, training runs, promote/rollback), wired
-// here so `serve all` mounts them next to search.
+// here so `serve all` mounts them next to search; the commands publish the loop's events.
 import type { GatewayPlugin } from '../gateway/app.ts';
+import { modelRoutes, type ModelCommands } from '../gateway/plugins/models.ts';
+import { promoteByHand, rollbackByHand } from '../mlops/promotions.ts';
+import { requestTraining } from '../mlops/requests.ts';
+import { defaultModelName } from '../projections/model-registry/queries.ts';
 import type { Runtime } from './runtime.ts';
 
-export function adminPlugins(_runtime: Runtime): GatewayPlugin[] {
-  return [];
+export function adminPlugins(rt: Runtime): GatewayPlugin[] {
+  const modelName = defaultModelName();
+  const deps = { kafka: rt.kafka, producer: rt.producer, s3: rt.s3, cacheDir: rt.config.cacheDir };
+  const commands: ModelCommands = {
+    requestTraining: async (input) => ({ runId: (await requestTraining(rt.producer, { ...input, modelName })).runId }),
+    promote: (input) => promoteByHand(deps, { ...input, modelName }),
+    rollback: (input) => rollbackByHand(deps, { ...input, modelName }),
+  };
+  return [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands, adminToken: process.env.VITRINA_ADMIN_TOKEN } }];
 }

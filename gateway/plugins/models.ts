@@ -1,0 +1,144 @@
+// The model registry over HTTP, in the shapes the UI's models page reads: GET /models,
+// GET /models/:version, GET /training-runs, GET /training-runs/:runId, and the admin commands
+// POST /training-runs, POST /models/:version/promote, POST /models/rollback. The commands only
+// publish events; they are injected (commands) so the gateway does not depend on the MLOps code,
+// and need `Authorization: Bearer <VITRINA_ADMIN_TOKEN>` — without a configured token they are off.
+import crypto from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../../projections/db.ts';
+import { championOf, getModel, getTrainingRun, listModels, listTrainingRuns } from '../../projections/model-registry/queries.ts';
+
+export interface ModelCommands {
+  requestTraining(input: { requestedBy: string; seed?: number; testFraction?: number; parameters?: Record<string, string> }): Promise<{ runId: string }>;
+  promote(input: { version: string; identity: string; reason?: string }): Promise<{ version: string; previousVersion: string | null }>;
+  rollback(input: { identity: string; reason?: string }): Promise<{ version: string; previousVersion: string | null }>;
+}
+
+export interface ModelRoutesOptions {
+  db: Db;
+  modelName: string;
+  commands: ModelCommands;
+  /** The admin token; undefined turns the admin commands off (403). */
+  adminToken: string | undefined;
+}
+
+const UI_STATUS: Record<string, string> = { champion: 'champion', candidate: 'challenger', rejected: 'rejected', retired: 'retired', known: 'retired' };
+
+function sameToken(presented: string, expected: string): boolean {
+  const a = crypto.createHash('sha256').update(presented).digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, { db, modelName, commands, adminToken }) => {
+  const admin = async (request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> => {
+    if (!adminToken) {
+      await reply.code(403).send({ error: 'Forbidden', message: 'admin actions are off: start the gateway with VITRINA_ADMIN_TOKEN set', statusCode: 403 });
+      return undefined;
+    }
+    const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!presented || !sameToken(presented, adminToken)) {
+      await reply.code(401).send({ error: 'Unauthorized', message: 'send the admin token as "Authorization: Bearer <token>"', statusCode: 401 });
+      return undefined;
+    }
+    return `admin:${crypto.createHash('sha256').update(presented).digest('hex').slice(0, 12)}`;
+  };
+  const failed = (reply: FastifyReply, err: unknown) => {
+    const message = (err as Error).message;
+    const code = /already the champion|no earlier champion/.test(message) ? 409 : /neither in MinIO/.test(message) ? 404 : 503;
+    return reply.code(code).send({ error: code === 409 ? 'Conflict' : code === 404 ? 'Not Found' : 'Service Unavailable', message, statusCode: code });
+  };
+
+  app.get('/models', async () => {
+    const [{ models }, { champion, promotions }] = await Promise.all([listModels(db, { modelName, limit: 100 }), championOf(db, modelName)]);
+    return {
+      modelName,
+      champion,
+      versions: models.map((m) => ({
+        version: m.version,
+        status: UI_STATUS[m.status] ?? 'retired',
+        createdAt: m.createdAt,
+        baseModelVersion: m.lineage.baseVersion,
+        runId: m.lineage.trainingRun,
+        splitManifestKey: m.lineage.splitManifestKey,
+        artifacts: m.lineage.adapter ?? undefined,
+        metrics: m.latestMetrics ?? {},
+        evaluatedAt: null,
+      })),
+      promotions: [...promotions].reverse(),
+    };
+  });
+
+  app.get<{ Params: { version: string } }>('/models/:version', async (request, reply) => {
+    const model = await getModel(db, request.params.version, modelName);
+    return model ?? reply.code(404).send({ error: 'Not Found', message: `no model version ${request.params.version}`, statusCode: 404 });
+  });
+
+  app.get('/training-runs', async () => {
+    const { runs } = await listTrainingRuns(db, { modelName, limit: 50 });
+    const details = await Promise.all(runs.map((r) => getTrainingRun(db, r.runId)));
+    return {
+      runs: runs.map((r, i) => ({
+        runId: r.runId,
+        status: r.status === 'promoted' || r.status === 'rejected' || r.status === 'evaluated' || r.status === 'trained' ? 'succeeded' : r.status === 'unknown' ? 'requested' : r.status,
+        requestedBy: r.requestedBy,
+        requestedAt: r.requestedAt,
+        completedAt: r.updatedAt,
+        baseModelVersion: r.baseVersion,
+        modelVersion: r.modelVersion,
+        seed: r.seed,
+        testFraction: r.testFraction,
+        parameters: details[i]?.parameters ?? {},
+        progress: null,
+        curve: (details[i]?.curve ?? []).map((c) => ({ epoch: c.epoch, loss: c.loss })),
+        durationMs: details[i]?.durationMs ?? null,
+        error: r.error,
+        decision: r.decision ? { promoted: r.decision === 'promote', reason: r.reason } : null,
+      })),
+    };
+  });
+
+  app.get<{ Params: { runId: string } }>('/training-runs/:runId', async (request, reply) => {
+    const run = await getTrainingRun(db, request.params.runId);
+    return run ?? reply.code(404).send({ error: 'Not Found', message: `no training run ${request.params.runId}`, statusCode: 404 });
+  });
+
+  const trainBody = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { seed: { type: 'integer', minimum: 0 }, testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, parameters: { type: 'object', additionalProperties: { type: 'string' } } },
+  } as const;
+  app.post<{ Body: { seed?: number; testFraction?: number; parameters?: Record<string, string> } }>('/training-runs', { schema: { body: trainBody } }, async (request, reply) => {
+    const identity = await admin(request, reply);
+    if (!identity) return reply;
+    try {
+      const { runId } = await commands.requestTraining({ requestedBy: identity, ...(request.body ?? {}) });
+      return reply.code(202).send({ runId });
+    } catch (err) {
+      return failed(reply, err);
+    }
+  });
+
+  const reasonBody = { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } } as const;
+  app.post<{ Params: { version: string }; Body: { reason?: string } }>('/models/:version/promote', { schema: { body: reasonBody } }, async (request, reply) => {
+    const identity = await admin(request, reply);
+    if (!identity) return reply;
+    try {
+      const event = await commands.promote({ version: request.params.version, identity, reason: request.body?.reason });
+      return reply.code(202).send({ champion: event.version, previousVersion: event.previousVersion });
+    } catch (err) {
+      return failed(reply, err);
+    }
+  });
+
+  app.post<{ Body: { reason?: string } }>('/models/rollback', { schema: { body: reasonBody } }, async (request, reply) => {
+    const identity = await admin(request, reply);
+    if (!identity) return reply;
+    try {
+      const event = await commands.rollback({ identity, reason: request.body?.reason });
+      return reply.code(202).send({ champion: event.version, previousVersion: event.previousVersion });
+    } catch (err) {
+      return failed(reply, err);
+    }
+  });
+};

@@ -29,8 +29,12 @@ export async function benchIngest(options: { dataset?: string; limit?: number })
     await new Promise((r) => setTimeout(r, 250));
   }
   const doneAt = Date.now();
-  projector.kill('SIGTERM');
   const projectorMiB = projectorPeak.stop();
+  const exited = new Promise((resolve) => projector.once('exit', resolve));
+  projector.kill('SIGTERM');
+  const killer = setTimeout(() => projector.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(killer);
   await rt.close();
   const seconds = (doneAt - began) / 1000;
   const result = {

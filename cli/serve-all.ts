@@ -46,6 +46,7 @@ export async function startAll(options: { modelServer?: boolean; log?: (line: st
   say(`processors: ${names.join(', ')}`);
   const gateway = await startGateway({
     config,
+    host: process.env.VITRINA_GATEWAY_HOST ?? '127.0.0.1',
     gateway: {
       plugins: [
         { plugin: uiPlugin },

@@ -7,7 +7,8 @@ import { loadConfig } from '../../streams/config.ts';
 import { topics } from '../../streams/topics.ts';
 
 interface ComposeService {
-  image: string;
+  image?: string;
+  build?: string;
   ports?: string[];
   environment?: Record<string, string>;
 }
@@ -19,9 +20,11 @@ function hostPorts(service: ComposeService): number[] {
   return (service.ports ?? []).map((p) => Number(p.split(':')[0]));
 }
 
-t.test('the compose file has the four services with pinned images', async (t) => {
-  t.same(Object.keys(compose.services).sort(), ['kafka', 'minio', 'postgres', 'registry']);
-  for (const [name, service] of Object.entries(compose.services)) t.match(service.image, /:[^:]+$/, `${name} image has a tag`);
+t.test('the compose file has the four services with pinned images, and Vitrina built from its Dockerfile', async (t) => {
+  t.same(Object.keys(compose.services).sort(), ['kafka', 'minio', 'postgres', 'registry', 'vitrina']);
+  for (const [name, service] of Object.entries(compose.services)) if (name !== 'vitrina') t.match(service.image, /:[^:]+$/, `${name} image has a tag`);
+  t.equal(compose.services.vitrina!.build, '.');
+  t.ok(fs.existsSync(new URL('../../Dockerfile', import.meta.url)), 'the Dockerfile exists');
   t.notMatch(JSON.stringify(compose.services), /:latest"/, 'no image uses latest');
 });
 
@@ -46,4 +49,18 @@ t.test('credentials and names match what the project reads', async (t) => {
   t.equal(pg.POSTGRES_DB, url.pathname.slice(1));
   t.equal(compose.services.kafka!.environment!.KAFKA_AUTO_CREATE_TOPICS_ENABLE, 'false');
   t.equal(compose.services.registry!.environment!.APICURIO_STORAGE_KIND, 'kafkasql');
+});
+
+t.test('the Vitrina service reaches each service by its compose name with the same settings', async (t) => {
+  const env = compose.services.vitrina!.environment!;
+  const internalKafka = (): string | undefined => compose.services.kafka!.environment!.KAFKA_ADVERTISED_LISTENERS!.split(',').find((l) => l.startsWith('INTERNAL://'))?.slice('INTERNAL://'.length);
+  t.equal(env.KAFKA_BROKERS, internalKafka());
+  t.equal(env.SCHEMA_REGISTRY_URL, 'http://registry:8080/apis/ccompat/v7');
+  t.equal(env.S3_ACCESS_KEY, config.s3.accessKey);
+  t.equal(env.S3_SECRET_KEY, config.s3.secretKey);
+  const db = new URL(env.DATABASE_URL!);
+  t.equal(db.hostname, 'postgres');
+  t.equal(db.username, compose.services.postgres!.environment!.POSTGRES_USER);
+  t.equal(db.password, compose.services.postgres!.environment!.POSTGRES_PASSWORD);
+  t.same(hostPorts(compose.services.vitrina!), [config.gatewayPort]);
 });

@@ -401,6 +401,17 @@ NL_QUERIES = [
 ]
 
 
+def set_static_output_dim(path, dim):
+    """The TorchScript exporter leaves the embedding width symbolic; pin it to `dim` in the graph metadata."""
+    import onnx
+    m = onnx.load(str(path))
+    d = m.graph.output[0].type.tensor_type.shape.dim[1]
+    d.Clear()
+    d.dim_value = dim
+    onnx.checker.check_model(m)
+    onnx.save(m, str(path))
+
+
 # ----------------------------------------------------------------------------- main
 
 def main():
@@ -409,7 +420,7 @@ def main():
         "VITRINA_DATA", REPO.parent / "shared" / "data" / "fashion-small")))
     ap.add_argument("--cache", type=Path, default=REPO / ".cache" / "recipe")
     ap.add_argument("--out", type=Path, default=REPO / ".cache" / "models" / "base-v1")
-    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--wd", type=float, default=0.05)
@@ -421,7 +432,8 @@ def main():
     ap.add_argument("--aux-weight", type=float, default=0.1)
     ap.add_argument("--jpeg-p", type=float, default=0.35)
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch + onnxruntime intra-op threads (base-v1: 1; see README)")
     ap.add_argument("--no-bf16", action="store_true", help="train in fp32 instead of bf16 autocast")
     ap.add_argument("--max-steps", type=int, default=0, help="debug: stop after N steps")
     ap.add_argument("--init-from", type=Path, default=None,
@@ -664,6 +676,8 @@ def main():
     torch.onnx.export(enc_txt, (torch.randn(2, 384),), str(txt_onnx), dynamo=False, opset_version=17,
                       input_names=["pooled"], output_names=["embeddings"],
                       dynamic_axes={"pooled": {0: "N"}, "embeddings": {0: "N"}})
+    set_static_output_dim(img_onnx, args.dim)
+    set_static_output_dim(txt_onnx, args.dim)
     # verify against PyTorch on real preprocessed held-out images and real pooled titles
     vx = torch.from_numpy(np.ascontiguousarray(images[q[:64]])).permute(0, 3, 1, 2).float() / 255.0
     vx = (vx - mean) / std

@@ -11,10 +11,11 @@ export function createPool(databaseUrl: string = loadConfig().databaseUrl, max =
   return pool;
 }
 
-export async function inTransaction<T>(db: Db, work: (client: DbClient) => Promise<T>): Promise<T> {
+/** Runs work in one transaction; `begin` may open it differently (read only, with SET LOCALs). */
+export async function inTransaction<T>(db: Db, work: (client: DbClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await db.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

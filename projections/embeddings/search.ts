@@ -11,7 +11,7 @@
 // candidates are re-sorted by (distance, product id), and the scan is extended until the tie
 // group at a page's end is whole.
 import type { Db, DbClient } from '../db.ts';
-import { ident } from '../db.ts';
+import { ident, inTransaction } from '../db.ts';
 import { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from './errors.ts';
 import { FILTER_COLUMNS, FILTER_NAMES, filterConditions, type SearchFilters } from './filters.ts';
 import { DEFAULT_NAMESPACE, tableNames, type EmbeddingTableNames } from './names.ts';
@@ -371,22 +371,9 @@ export class SearchCore {
   }
 
   /** Runs work in a read-only transaction with the HNSW scan settings, on the resolved version. */
-  private async session<T>(version: string | undefined, work: (client: DbClient, target: Target) => Promise<T>): Promise<T> {
-    const client = await this.db.connect();
-    try {
-      // One round trip (simple protocol, several statements); the numbers were checked in the constructor.
-      await client.query(
-        `BEGIN READ ONLY; SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = ${this.efSearch}; SET LOCAL hnsw.max_scan_tuples = ${this.maxScanTuples}`,
-      );
-      const target = (await this.resolve(client, version, true))!;
-      const result = await work(client, target);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  private session<T>(version: string | undefined, work: (client: DbClient, target: Target) => Promise<T>): Promise<T> {
+    // One round trip (simple protocol, several statements); the numbers were checked in the constructor.
+    const begin = `BEGIN READ ONLY; SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = ${this.efSearch}; SET LOCAL hnsw.max_scan_tuples = ${this.maxScanTuples}`;
+    return inTransaction(this.db, async (client) => work(client, (await this.resolve(client, version, true))!), begin);
   }
 }

@@ -4,7 +4,6 @@
 // built the way the projection builds it (bulk load, then the indexes). SearchCore as served is
 // measured next to SearchCore always scanning HNSW, the plain HNSW scan (pgvector defaults), the
 // strict- and relaxed-order iterative scans, and an ef_search sweep.
-import crypto from 'node:crypto';
 import { createRuntime } from '../cli/runtime.ts';
 import { lockProjection, ensureLive } from '../projections/apply.ts';
 import { ensureCatalog, exposeTable, physical } from '../projections/catalog.ts';
@@ -27,28 +26,11 @@ export interface SearchRecallOptions {
   keep?: boolean;
 }
 
+import { seededUnitVectors } from './random-vectors.ts';
+
 const NAMESPACE = 'bench_recall';
 const VERSION = 'bench-random';
 
-function seededUnitVectors(count: number, dimension: number, seed: string): Float32Array[] {
-  let counter = 0;
-  let pool = Buffer.alloc(0);
-  let at = 0;
-  const uniform = (): number => {
-    if (at + 4 > pool.length) {
-      pool = crypto.createHash('sha512').update(`${seed}:${counter++}`).digest();
-      at = 0;
-    }
-    const u = (pool.readUInt32BE(at) + 1) / 4_294_967_297;
-    at += 4;
-    return u;
-  };
-  return Array.from({ length: count }, () => {
-    const v = Float32Array.from({ length: dimension }, () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
-    const norm = Math.hypot(...v);
-    return v.map((x) => x / norm);
-  });
-}
 
 interface Timed<T> {
   value: T;

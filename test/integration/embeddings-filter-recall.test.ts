@@ -3,8 +3,8 @@
 // iterative index scan SearchCore turns on keeps scanning until k rows pass, and SearchCore ranks
 // the rows of a filter this selective exactly anyway. Measured here on 20,000 random vectors
 // against an exact scan.
-import crypto from 'node:crypto';
 import t from 'tap';
+import { seededUnitVectors } from '../../bench/random-vectors.ts';
 import { createRuntime } from '../../cli/runtime.ts';
 import type { DbClient } from '../../projections/db.ts';
 import { ident } from '../../projections/db.ts';
@@ -21,23 +21,7 @@ const K = 10;
 
 /** Seeded unit vectors (normalised Gaussians), so every run measures the same data. */
 function unitVectors(count: number, dimension: number, seed: string): number[][] {
-  let counter = 0;
-  let pool = Buffer.alloc(0);
-  let at = 0;
-  const uniform = (): number => {
-    if (at + 4 > pool.length) {
-      pool = crypto.createHash('sha512').update(`${seed}:${counter++}`).digest();
-      at = 0;
-    }
-    const u = (pool.readUInt32BE(at) + 1) / 4_294_967_297;
-    at += 4;
-    return u;
-  };
-  return Array.from({ length: count }, () => {
-    const v = Array.from({ length: dimension }, () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
-    const norm = Math.hypot(...v);
-    return v.map((x) => Math.fround(x / norm));
-  });
+  return seededUnitVectors(count, dimension, seed).map((v) => Array.from(v));
 }
 
 const exactly = ['SET LOCAL enable_indexscan = off'];

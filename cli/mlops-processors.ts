@@ -11,9 +11,8 @@ import { createTrainingRunProcessor, TRAINING_RUN } from '../processors/training
 import { groupIdOf } from '../streams/processor.ts';
 import { ensureTopics, topics } from '../streams/topics.ts';
 import type { MlopsDeps, MlopsProcessorOptions } from '../mlops/deps.ts';
-import type { Runtime } from './runtime.ts';
+import type { Runnable, Runtime } from './runtime.ts';
 
-type Runnable = { start: () => Promise<void>; stop: () => Promise<void> };
 
 export const MLOPS_TOPICS = [topics.trainingRequested, topics.trainingPrepared, topics.trainingCompleted, topics.evaluations, topics.promotionDecisions, topics.promotions];
 

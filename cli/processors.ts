@@ -14,7 +14,7 @@ import { createEncoderClient } from '../proto/client.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 import { mlopsProcessorFactories } from './mlops-processors.ts';
 import { createDispatcher } from './dispatcher.ts';
-import { createRuntime, type Runtime } from './runtime.ts';
+import { createRuntime, type Runnable, type Runtime } from './runtime.ts';
 
 export const projections: Record<string, Projection> = {
   products: productsProjection,
@@ -23,7 +23,6 @@ export const projections: Record<string, Projection> = {
   pipeline: pipelineProjection,
 };
 
-type Runnable = { start: () => Promise<void>; stop: () => Promise<void> };
 
 export interface RunOptions {
   group?: string;

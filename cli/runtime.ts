@@ -8,6 +8,9 @@ import { createKafka } from '../streams/kafka.ts';
 import { EventProducer } from '../streams/producer.ts';
 import { createS3 } from '../streams/s3.ts';
 
+/** What a command starts and later stops: a processor, a projector, a loop step. */
+export type Runnable = { start: () => Promise<void>; stop: () => Promise<void> };
+
 export interface Runtime {
   config: VitrinaConfig;
   kafka: Kafka;

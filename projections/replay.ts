@@ -25,27 +25,14 @@ export interface ReplayResult {
 
 type Positions = Map<string, bigint>; // "<topic>#<partition>" → next offset to read
 
-async function endOffsets(kafka: Kafka, topics: string[]): Promise<Positions> {
+/** The low or high watermark of every partition of the topics, keyed "<topic>#<partition>". */
+async function watermarks(kafka: Kafka, topics: string[], which: 'low' | 'high'): Promise<Positions> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends: Positions = new Map();
-    for (const topic of topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}#${p.partition}`, BigInt(p.high));
-    }
-    return ends;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function lowOffsets(kafka: Kafka, topics: string[]): Promise<Positions> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const lows: Positions = new Map();
-    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) lows.set(`${topic}#${p.partition}`, BigInt(p.low));
-    return lows;
+    const marks: Positions = new Map();
+    for (const topic of topics) for (const p of await admin.fetchTopicOffsets(topic)) marks.set(`${topic}#${p.partition}`, BigInt(p[which]));
+    return marks;
   } finally {
     await admin.disconnect();
   }
@@ -68,7 +55,7 @@ export async function replay(projection: Projection, deps: { db: Db; kafka: Kafk
   });
   say(`replaying ${projection.name} into generation ${generation} from offset 0 of ${projection.topics.join(', ')}`);
 
-  const positions: Positions = await lowOffsets(kafka, projection.topics);
+  const positions: Positions = await watermarks(kafka, projection.topics, 'low');
   let events = 0;
   let skipped = 0;
   let failure: unknown;
@@ -107,7 +94,7 @@ export async function replay(projection: Projection, deps: { db: Db; kafka: Kafk
   const deadline = Date.now() + (deps.timeoutMs ?? 60 * 60 * 1000);
   let previous: number | undefined;
   try {
-    let ends = await endOffsets(kafka, projection.topics);
+    let ends = await watermarks(kafka, projection.topics, 'high');
     for (;;) {
       if (failure) throw failure;
       if (Date.now() > deadline) throw new Error(`replay of ${projection.name} timed out`);
@@ -118,7 +105,7 @@ export async function replay(projection: Projection, deps: { db: Db; kafka: Kafk
       await inTransaction(db, async (client) => projection.finish?.(client, generation));
       const live = await inTransaction(db, async (client) => {
         await lockProjection(client, projection.name);
-        const now = await endOffsets(kafka, projection.topics);
+        const now = await watermarks(kafka, projection.topics, 'high');
         if (!caughtUp(positions, now)) {
           ends = now;
           return false;

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { down, logFileOf, stackEnv, status, up } from '../stack/manager.ts';
+import { useTestStack } from '../stack/test-stack.ts';
 
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -16,7 +17,13 @@ function megabytes(bytes: number | null): string {
 }
 
 export function registerStack(program: Command): void {
-  const stack = program.command('stack').description('install, start, check and stop the local stack (Kafka, schema registry, MinIO, PostgreSQL+pgvector)');
+  const stack = program
+    .command('stack')
+    .description('install, start, check and stop the local stack (Kafka, schema registry, MinIO, PostgreSQL+pgvector)')
+    .option('--test', "the test suite's own stack (its own state folder and ports) instead of the main one")
+    .hook('preAction', (command) => {
+      if ((command.opts() as { test?: boolean }).test) useTestStack();
+    });
 
   stack
     .command('up')
@@ -25,7 +32,8 @@ export function registerStack(program: Command): void {
     .action(async (opts: { only?: string }) => {
       const began = Date.now();
       await up({ log: say, only: only(opts.only) });
-      say(`stack is up (${((Date.now() - began) / 1000).toFixed(1)} s); run: eval "$(npx vitrina stack env)"`);
+      const flag = (stack.opts() as { test?: boolean }).test ? ' --test' : '';
+      say(`stack is up (${((Date.now() - began) / 1000).toFixed(1)} s); run: eval "$(npx vitrina stack${flag} env)"`);
     });
 
   stack

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { down, stackEnv, status, up } from '../stack/manager.ts';
+import { useTestStack } from '../stack/test-stack.ts';
 import { summarizeResults } from './test-summary.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -41,6 +42,7 @@ async function runTests(files: string[], opts: TestOptions): Promise<number> {
   }
   let startedStack = false;
   if (!opts.unit) {
+    useTestStack();
     const before = await status();
     startedStack = before.some((s) => !s.running);
     await up({ log: (line) => process.stdout.write(`${line}\n`) });

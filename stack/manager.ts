@@ -175,6 +175,12 @@ export function stackEnv(options: StackOptions = {}): Record<string, string> {
     VITRINA_STATE_DIR: config.stateDir,
     VITRINA_DATASET_DIR: config.datasetDir,
     KAFKA_REPLICATION_FACTOR: String(config.kafkaReplicationFactor),
+    VITRINA_KAFKA_PORT: String(config.ports.kafka),
+    VITRINA_KAFKA_CONTROLLER_PORT: String(config.ports.kafkaController),
+    VITRINA_REGISTRY_PORT: String(config.ports.registry),
+    VITRINA_MINIO_PORT: String(config.ports.minio),
+    VITRINA_MINIO_CONSOLE_PORT: String(config.ports.minioConsole),
+    VITRINA_POSTGRES_PORT: String(config.ports.postgres),
   };
   for (const service of selected(options.only, options.services)) Object.assign(env, service.env(contextFor(service, config, () => undefined)));
   return env;

@@ -19,7 +19,7 @@ import { weightedVote } from './vote.ts';
 export interface DispatcherDeps {
   s3: Minio.Client;
   encoder: Pick<EncoderClient, 'embedImages'>;
-  search: Pick<SearchCore, 'byImageVector'>;
+  search: Pick<SearchCore, 'byImageVector' | 'liveVersion'>;
   ledger: PredictionLedger;
   producer: EventProducer;
   /** Neighbours per prediction; default 10. */
@@ -43,9 +43,13 @@ export async function predict(object: CreatedObject, deps: DispatcherDeps): Prom
     if (isMissingObject(err)) return undefined; // deleted since the notification
     throw err;
   }
+  // The image is embedded by the version live in the index, not by the model server's champion:
+  // after a promotion the server swaps at once while the index keeps the previous version until the
+  // new one is complete, and a vector is only comparable with its own version's embeddings.
+  const live = await deps.search.liveVersion();
   let embedding;
   try {
-    embedding = await deps.encoder.embedImages([bytes]);
+    embedding = await deps.encoder.embedImages([bytes], live);
   } catch (err) {
     if ((err as { code?: number }).code === GRPC_INVALID_ARGUMENT) {
       await deps.ledger.record(object.bucket, object.key, object.etag, 'rejected');

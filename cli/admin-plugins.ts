@@ -1,6 +1,8 @@
 // The gateway plugins of the MLOps loop (model registry, training runs, promote/rollback), wired
 // here so `serve all` mounts them next to search; the commands publish the loop's events.
 import type { GatewayPlugin } from '../gateway/app.ts';
+import { registryGraphql } from '../gateway/graphql/registry.ts';
+import type { GraphqlExtension } from '../gateway/plugins/graphql.ts';
 import { modelRoutes, type ModelCommands } from '../gateway/plugins/models.ts';
 import { promoteByHand, rollbackByHand } from '../mlops/promotions.ts';
 import { requestTraining } from '../mlops/requests.ts';
@@ -16,4 +18,9 @@ export function adminPlugins(rt: Runtime): GatewayPlugin[] {
     rollback: (input) => rollbackByHand(deps, { ...input, modelName }),
   };
   return [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands, adminToken: process.env.VITRINA_ADMIN_TOKEN } }];
+}
+
+/** The model registry's fields on the one GraphQL endpoint, over the same queries as the routes above. */
+export function adminGraphqlExtensions(rt: Runtime): GraphqlExtension[] {
+  return [registryGraphql({ db: rt.db, modelName: defaultModelName() })];
 }

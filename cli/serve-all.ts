@@ -13,7 +13,7 @@ import { processors } from './processors.ts';
 import { createRuntime } from './runtime.ts';
 import { serveCommand } from './serve-model.ts';
 import { startGateway } from './serve-gateway.ts';
-import { adminPlugins } from './admin-plugins.ts';
+import { adminGraphqlExtensions, adminPlugins } from './admin-plugins.ts';
 
 /** The processors `serve all` runs, with the topics each consumer group reads (for the lag view). */
 export const SERVED: ProcessorGroup[] = [
@@ -53,6 +53,7 @@ export async function startAll(options: { modelServer?: boolean; log?: (line: st
         { plugin: pipelineRoutes, prefix: '/api/v1', options: { db: runtime.db, kafka: runtime.kafka, processors: SERVED } },
         ...adminPlugins(runtime),
       ],
+      graphqlExtensions: adminGraphqlExtensions(runtime),
     },
   });
   say(`gateway and web UI on ${gateway.url}/`);

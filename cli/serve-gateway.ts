@@ -21,6 +21,8 @@ export interface StartGatewayOptions {
   /** host:port of the model server; default the configuration's (MODEL_SERVER_ADDRESS). */
   modelServerAddress?: string;
   config?: VitrinaConfig;
+  /** Namespace of the embeddings projection searched; default the projection's own (tests use one of their own). */
+  searchNamespace?: string;
   /** Overrides of the gateway options read from the environment. */
   gateway?: BuildOptions;
 }
@@ -38,7 +40,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const encoder = createEncoderClient(options.modelServerAddress ?? config.modelServerAddress, 10_000);
   // The gateway caches the catalog's filter values itself (and reads them again when a request
   // names a value it has not seen), so the core's own cache is kept short.
-  const search = new SearchCore(db, { filterValuesTtlMs: 1000 });
+  const search = new SearchCore(db, { filterValuesTtlMs: 1000, namespace: options.searchNamespace });
   const app = await buildGateway({ search, encoder, s3: createS3(config) }, { ...loadGatewayOptions(), logger, ...options.gateway });
   app.addHook('onClose', async () => {
     encoder.close();

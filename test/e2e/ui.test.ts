@@ -1,14 +1,18 @@
 // End-to-end tests of the web UI in a real browser: Debian's Chromium (installed by
-// ensure-chromium.sh when missing) driven by playwright-core, against the real gateway
-// (buildGateway from gateway/, with the UI plugin registered) listening on a local port.
+// ensure-chromium.sh when missing) driven by playwright-core, against the real gateway of the real
+// system on the stack the environment names (the test stack: `eval "$(npx vitrina stack --test env)"`).
 //
-// What is NOT real here, so the test needs no stack: the gateway's dependencies. The search core,
-// the model server and the object store are the in-memory stand-ins of ./fixtures.ts (an 80-product
-// catalog with drawn images, ranked by a fake encoder), and the model-registry, training-run and
-// pipeline endpoints (GET /api/v1/models, /training-runs, /pipeline, POST promote/rollback), which
-// the gateway does not serve yet, are fixed JSON answers mounted next to it. A second gateway
-// without those endpoints checks the pages' "not available yet" state. When the real endpoints
-// exist, drop mlopsFixtures and point the models/pipeline flows at them.
+// ./system.ts starts it in this process: the drawn 80-product catalog of ./fixtures.ts ingested by
+// the real ingest, projected and embedded by the real projectors and embedder with the tiny model
+// (a real gRPC model server), images served from MinIO; the gateway built as `vitrina serve all`
+// builds it (search core over the embeddings projection, model-server client, UI, pipeline and
+// model-registry routes); the registry's history of a model name of this run's own; an upload
+// predicted by the dispatcher and a file dead-lettered. The tiny model's vectors mean nothing, so
+// the assertions are about what the test controls: its own products and their attributes, filters
+// and facet counts against the catalog it ingested, an exact image or exact name finding its own
+// product first (similarity 1), the registry and pipeline rows its events made. A second gateway
+// with the UI only and a model-server address nothing listens on gives the "not available" and
+// 503 states.
 //
 // Screenshots of every page go to test/e2e/screenshots/ (git-ignored) for a look by eye.
 import { execFileSync } from 'node:child_process';
@@ -17,7 +21,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import t, { type Test } from 'tap';
-import { productPicture, startUiServer, type UiServer } from './fixtures.ts';
+import type { CatalogProduct } from './fixtures.ts';
+import { startE2eSystem, type E2eSystem } from './system.ts';
 
 // Functions given to page.evaluate and waitForFunction run in the browser. The project's
 // TypeScript has no DOM library (it is a Node project), so the browser globals they use are
@@ -42,8 +47,10 @@ fs.mkdirSync(SHOTS, { recursive: true });
 t.setTimeout(20 * 60_000);
 const executablePath = execFileSync('bash', [path.join(here, 'ensure-chromium.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 }).trim().split('\n').pop()!;
 
-const full: UiServer = await startUiServer();
-const bare: UiServer = await startUiServer({ mlops: false, catalog: full.catalog });
+const system: E2eSystem = await startE2eSystem();
+t.teardown(() => system.close());
+const full = { url: system.url };
+const bare = { url: system.bareUrl };
 // playwright launches Chromium with a fresh temporary --user-data-dir of its own (it refuses one in
 // args) and removes it on close.
 const browser: Browser = await chromium.launch({
@@ -51,11 +58,13 @@ const browser: Browser = await chromium.launch({
   headless: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-t.teardown(async () => {
-  await browser.close();
-  await full.close();
-  await bare.close();
-});
+t.teardown(() => browser.close());
+
+const products = system.catalog.products;
+const ids = new Set(products.map((p) => p.id));
+const where = (test: (p: CatalogProduct) => boolean): CatalogProduct[] => products.filter(test);
+const ascending = (a: number, b: number): number => a - b;
+const count = (test: (p: CatalogProduct) => boolean): number => where(test).length;
 
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 900 } };
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
@@ -86,12 +95,13 @@ async function shot(page: Page, name: string, fullPage = true): Promise<void> {
 }
 
 /** The names and attribute lines of the result cards in a grid. */
-async function cards(page: Page, scope = '.results'): Promise<Array<{ id: number; name: string; attrs: string }>> {
+async function cards(page: Page, scope = '.results'): Promise<Array<{ id: number; name: string; attrs: string; score: string }>> {
   return page.$$eval(`${scope} .grid .card-link`, (links) =>
     links.map((a) => ({
       id: Number((a as HTMLElement).dataset.productId),
       name: a.querySelector('.card-name')?.textContent ?? '',
       attrs: a.querySelector('.card-attrs')?.textContent ?? '',
+      score: (a.querySelector('.card-score')?.textContent ?? '').replace(/[^0-9.-]/g, ''),
     })),
   );
 }
@@ -112,12 +122,17 @@ async function noHorizontalScroll(page: Page): Promise<boolean> {
   return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
 }
 
-t.test('search: type a query, see results, page through them, keyboard and shareable URL', async (t) => {
+/** The text of a facet value's count, e.g. for the label of #f-gender-Women. */
+async function facetCount(page: Page, name: string, value: string): Promise<number> {
+  return Number(await page.textContent(`label[for="f-${name}-${value}"] .facet-count`));
+}
+
+t.test('search: type a query, see results, page through them, name mode, keyboard and shareable URL', async (t) => {
   await withPage(t, DESKTOP, async (page) => {
     await page.goto(`${full.url}/`);
     await page.waitForSelector('h1.home-title');
     t.match(await page.textContent('h1'), 'Find products by words or by picture', 'the start page');
-    await page.waitForFunction(() => /model clip-ft-r2/.test(document.getElementById('footer-status')?.textContent ?? ''));
+    await page.waitForFunction((v) => document.getElementById('footer-status')?.textContent?.includes(`model ${v}`), system.champion);
     await shot(page, 'home');
 
     await page.keyboard.press('/');
@@ -130,13 +145,16 @@ t.test('search: type a query, see results, page through them, keyboard and share
     t.equal(await page.evaluate(() => document.activeElement?.id), 'q', 'focus stays in the search field after searching');
     const first = await cards(page);
     t.equal(first.length, 24, 'a page of 24 results');
-    t.match(first[0]!.name, /Blue.*Jeans/, 'the best match is blue jeans');
-    t.match(first[0]!.attrs, /Jeans · Blue/, 'cards show the key attributes');
-    const scores = await page.$$eval('.results .card-score', (els) => els.map((e) => Number(e.textContent?.replace(/[^0-9.]/g, ''))));
+    t.ok(first.every((c) => ids.has(c.id)), 'every result is a product this test ingested');
+    const one = products.find((p) => p.id === first[0]!.id)!;
+    t.equal(first[0]!.name, one.name, 'cards show the ingested name');
+    t.equal(first[0]!.attrs, [one.articleType, one.baseColour, one.gender, one.season, one.year].filter((v) => v !== null).join(' · '), 'and the key attributes');
+    const scores = first.map((c) => Number(c.score));
     t.ok(scores.every((s, i) => i === 0 || s <= scores[i - 1]!), 'cards show scores, best first');
-    t.match(await page.textContent('#results-summary'), /Showing 1–24 · model clip-ft-r2 · vector mode/);
+    t.match(await page.textContent('#results-summary'), `Showing 1–24 · model ${system.champion} · vector mode`);
     await page.waitForSelector('#facets fieldset');
-    t.match(await page.textContent('#facets'), /Gender.*(Women|Men)\s*\d+.*Article type.*Jeans\s*\d+/s, 'facets with counts');
+    for (const gender of ['Men', 'Women', 'Girls']) t.equal(await facetCount(page, 'gender', gender), count((p) => p.gender === gender), `the ${gender} facet counts the ingested catalog`);
+    t.equal(await facetCount(page, 'articleType', 'Jeans'), count((p) => p.articleType === 'Jeans'), 'so does the Jeans facet');
     t.equal(await page.title(), 'blue jeans · Vitrina');
     await shot(page, 'search');
 
@@ -145,6 +163,7 @@ t.test('search: type a query, see results, page through them, keyboard and share
     await resultsSettled(page);
     t.match(await page.textContent('#results-summary'), /Showing 25–48/, 'the second page');
     const second = await cards(page);
+    t.equal(second.length, 24);
     t.notOk(second.some((c) => first.some((f) => f.id === c.id)), 'page 2 holds other products');
     await page.click('a[rel="prev"]');
     await page.waitForURL(/\?q=blue\+jeans$/);
@@ -159,15 +178,29 @@ t.test('search: type a query, see results, page through them, keyboard and share
     t.equal(await shared.inputValue('#q'), 'blue jeans', 'the search field shows the shared query');
     await shared.close();
 
+    // Name mode: a product's exact name finds that product first (its name embedding is the query's).
+    const target = products[21]!;
+    await page.selectOption('#mode', 'name');
+    await page.waitForURL(/mode=name/);
+    await resultsSettled(page);
+    await page.fill('#q', target.name);
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('q') === target.name && url.searchParams.get('mode') === 'name');
+    await resultsSettled(page);
+    const named = await cards(page);
+    t.equal(named[0]!.id, target.id, `"${target.name}" in name mode finds that product first`);
+    t.equal(named[0]!.score, '1.000', 'with similarity 1');
+    t.match(await page.textContent('#results-summary'), /name mode/);
+
     // Keyboard: Enter on a focused result opens it.
     await page.focus('.results .card-link');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/products\/\d+$/);
-    t.equal(new URL(page.url()).pathname, `/products/${first[0]!.id}`, 'Enter opens the focused product');
+    t.equal(new URL(page.url()).pathname, `/products/${target.id}`, 'Enter opens the focused product');
   });
 });
 
-t.test('filters: apply facet values, counts and results agree, remove them', async (t) => {
+t.test('filters: apply facet values, counts and results agree with the ingested catalog, remove them', async (t) => {
   await withPage(t, DESKTOP, async (page) => {
     await page.goto(`${full.url}/?q=blue+jeans`);
     await resultsSettled(page);
@@ -180,7 +213,8 @@ t.test('filters: apply facet values, counts and results agree, remove them', asy
 
     // Keyboard: Space toggles a value and focus stays on it after the panel refreshes.
     await page.waitForSelector('#f-articleType-Jeans');
-    const jeansCount = Number(await page.textContent('label[for="f-articleType-Jeans"] .facet-count'));
+    const womensJeans = where((p) => p.gender === 'Women' && p.articleType === 'Jeans');
+    t.equal(await facetCount(page, 'articleType', 'Jeans'), womensJeans.length, `the facet counts the ingested women’s jeans (${womensJeans.length})`);
     await page.focus('#f-articleType-Jeans');
     await page.keyboard.press('Space');
     await page.waitForURL(/articleType=Jeans/);
@@ -188,8 +222,8 @@ t.test('filters: apply facet values, counts and results agree, remove them', asy
     await page.waitForFunction(() => (document.getElementById('f-articleType-Jeans') as HTMLInputElement | null)?.checked === true);
     t.equal(await page.evaluate(() => document.activeElement?.id), 'f-articleType-Jeans', 'focus stays on the checkbox');
     const filtered = await cards(page);
-    t.equal(filtered.length, jeansCount, `the facet count (${jeansCount}) is the number of results`);
-    t.ok(filtered.every((c) => /Jeans · .*Women/.test(c.attrs)), 'every result is women’s jeans');
+    t.same(filtered.map((c) => c.id).sort(ascending), womensJeans.map((p) => p.id).sort(ascending), 'the results are exactly the ingested women’s jeans');
+    t.ok(filtered.every((c) => /^Jeans · .*Women/.test(c.attrs)), 'and say so');
     t.match(await page.textContent('.active-filters'), /Gender: Women.*Article type: Jeans/s, 'active filters are chips');
     t.equal(await page.locator('a[rel="next"]').count(), 0, 'one page only: no next link');
     await imagesLoaded(page);
@@ -198,7 +232,8 @@ t.test('filters: apply facet values, counts and results agree, remove them', asy
     await page.click('a[aria-label="Remove filter Gender: Women"]');
     await page.waitForURL((url) => !url.search.includes('gender='));
     await resultsSettled(page);
-    t.ok((await cards(page)).every((c) => c.attrs.includes('Jeans')), 'removing a chip keeps the other filter');
+    const jeans = await cards(page);
+    t.same(jeans.map((c) => c.id).sort(ascending), where((p) => p.articleType === 'Jeans').map((p) => p.id).sort(ascending), 'removing a chip keeps the other filter: every ingested pair of jeans');
     await page.click('text=Clear all');
     await page.waitForURL(/\?q=blue\+jeans$/);
     await resultsSettled(page);
@@ -206,21 +241,25 @@ t.test('filters: apply facet values, counts and results agree, remove them', asy
   });
 });
 
-t.test('image search: file picker and drag and drop show the query image and its neighbours', async (t) => {
+t.test('image search: file picker and drag and drop find the product whose image it is', async (t) => {
+  const tshirt = products.find((p) => p.gender === 'Women' && p.articleType === 'Tshirts')!;
+  const dress = products.find((p) => p.gender === 'Women' && p.articleType === 'Dresses')!;
+  // The bytes the ingest stored and the embedder embedded: the nearest image is the product's own.
+  const [tshirtImage, dressImage] = await Promise.all([system.normalizedImage(tshirt.id), system.normalizedImage(dress.id)]);
   await withPage(t, DESKTOP, async (page) => {
     await page.goto(`${full.url}/`);
     await page.waitForSelector('.drop-zone');
-    const redTshirt = await productPicture('tshirt', 'Red', { width: 300, format: 'png' });
-    await page.setInputFiles('#image-input', { name: 'red-tshirt.png', mimeType: 'image/png', buffer: redTshirt });
+    await page.setInputFiles('#image-input', { name: 'tshirt.jpg', mimeType: 'image/jpeg', buffer: tshirtImage });
     await page.waitForURL(/\?image=1$/);
     await resultsSettled(page);
     await imagesLoaded(page);
     t.equal(await page.textContent('.search-title h1'), 'Results for your image');
-    await page.waitForFunction(() => (document.querySelector('.query-image img') as HTMLImageElement | null)?.naturalWidth === 300);
-    t.match(await page.textContent('.query-image figcaption'), /red-tshirt\.png.*300×400 png/s, 'the preview names the file with its size as the gateway read it');
+    await page.waitForFunction(() => (document.querySelector('.query-image img') as HTMLImageElement | null)?.naturalWidth === 60);
+    t.match(await page.textContent('.query-image figcaption'), /tshirt\.jpg.*60×80 jpeg/s, 'the preview names the file with its size as the gateway read it');
     const neighbours = await cards(page);
-    t.match(neighbours[0]!.attrs, /^Tshirts · Red/, 'the nearest product is a red T-shirt');
-    t.ok(neighbours.slice(0, 5).filter((c) => c.attrs.startsWith('Tshirts')).length >= 3, 'mostly T-shirts among the nearest');
+    t.equal(neighbours[0]!.id, tshirt.id, `the product whose image it is comes first (${tshirt.name})`);
+    t.equal(neighbours[0]!.score, '1.000', 'with similarity 1');
+    t.ok(neighbours.every((c) => ids.has(c.id)), 'every neighbour is an ingested product');
     await shot(page, 'image-search');
 
     // Filters apply to the image query too (the image is sent again).
@@ -228,18 +267,19 @@ t.test('image search: file picker and drag and drop show the query image and its
     await page.click('#facets label[for="f-gender-Women"]');
     await page.waitForURL(/image=1&gender=Women/);
     await resultsSettled(page);
-    t.ok((await cards(page)).every((c) => c.attrs.includes('Women')), 'image results filtered');
+    const women = await cards(page);
+    t.ok(women.every((c) => c.attrs.includes('Women')), 'image results filtered');
+    t.equal(women[0]!.id, tshirt.id, 'the women’s T-shirt is still first');
 
     // Drag and drop anywhere on the page.
-    const blueJeans = (await productPicture('jeans', 'Blue', { width: 240, format: 'png' })).toString('base64');
     await page.evaluate((b64) => {
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       const data = new DataTransfer();
-      data.items.add(new File([bytes], 'blue-jeans.png', { type: 'image/png' }));
+      data.items.add(new File([bytes], 'dress.jpg', { type: 'image/jpeg' }));
       (window as unknown as { __drop: DataTransfer }).__drop = data;
       document.body.dispatchEvent(new DragEvent('dragenter', { dataTransfer: data, bubbles: true, cancelable: true }));
       document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
-    }, blueJeans);
+    }, dressImage.toString('base64'));
     await page.waitForSelector('#drop-overlay:not([hidden])');
     await shot(page, 'drop-overlay', false);
     await page.evaluate(() => {
@@ -247,10 +287,11 @@ t.test('image search: file picker and drag and drop show the query image and its
       document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
     });
     await page.waitForSelector('#drop-overlay[hidden]', { state: 'attached' });
-    await page.waitForFunction(() => /blue-jeans\.png/.test(document.querySelector('.query-image figcaption')?.textContent ?? ''));
+    await page.waitForFunction(() => /dress\.jpg/.test(document.querySelector('.query-image figcaption')?.textContent ?? ''));
     await resultsSettled(page);
     const dropped = await cards(page);
-    t.match(dropped[0]!.attrs, /^Jeans · (Navy )?Blue · Women/, 'the dropped image finds blue jeans, women’s as the filter kept says');
+    t.equal(dropped[0]!.id, dress.id, 'the dropped image finds its dress first, with the women’s filter kept');
+    t.ok(dropped.every((c) => c.attrs.includes('Women')));
 
     // Not an image: the gateway's 415 message is shown.
     await page.setInputFiles('#image-input', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image at all') });
@@ -267,30 +308,42 @@ t.test('image search: file picker and drag and drop show the query image and its
   });
 });
 
-t.test('product page: details and more like this, back to the results', async (t) => {
+t.test('product page: the ingested metadata, its image from MinIO and more like this, back to the results', async (t) => {
+  const target = where((p) => p.articleType === 'Jeans')[1]!;
+  const query = `/?q=${encodeURIComponent(target.name).replace(/%20/g, '+')}&mode=name`;
   await withPage(t, DESKTOP, async (page) => {
-    await page.goto(`${full.url}/?q=red+dress`);
+    await page.goto(`${full.url}${query}`);
     await resultsSettled(page);
     const [top] = await cards(page);
+    t.equal(top!.id, target.id, 'its name finds it');
     await page.click(`.results .card-link[data-product-id="${top!.id}"]`);
     await page.waitForURL(new RegExp(`/products/${top!.id}$`));
     await page.waitForSelector('.similar .grid .card');
-    t.equal(await page.textContent('.product-info h1'), top!.name, 'the product name');
+    t.equal(await page.textContent('.product-info h1'), target.name, 'the product name');
     const details = await page.textContent('.attributes');
-    t.match(details, new RegExp(`Article type\\s*Dresses.*Product id\\s*${top!.id}`, 's'), 'its attributes');
+    const attribute = (label: string, value: string | number | null): void => void t.match(details, new RegExp(`${label}\\s*${value}`), `${label}: ${value}`);
+    attribute('Gender', target.gender);
+    attribute('Article type', target.articleType);
+    attribute('Colour', target.baseColour);
+    attribute('Season', target.season);
+    attribute('Year', target.year);
+    attribute('Usage', target.usage);
+    attribute('Product id', target.id);
     await page.waitForFunction(() => (document.querySelector('.product-image') as HTMLImageElement | null)?.naturalWidth === 60, undefined);
     const similar = await cards(page, '.similar');
     t.equal(similar.length, 12, 'twelve similar products');
-    t.notOk(similar.some((c) => c.id === top!.id), 'the product itself is not among them');
-    t.ok(similar.slice(0, 4).every((c) => c.attrs.startsWith('Dresses')), 'the nearest are dresses');
+    t.notOk(similar.some((c) => c.id === target.id), 'the product itself is not among them');
+    t.ok(similar.every((c) => ids.has(c.id)), 'all of them ingested by this test');
+    const api = (await (await fetch(`${full.url}/api/v1/products/${target.id}/similar?k=12`)).json()) as { hits: Array<{ product: { id: number } }> };
+    t.same(similar.map((c) => c.id), api.hits.map((h) => h.product.id), 'the nearest image embeddings, in the order the API gives them');
     await page.waitForFunction(() => [...document.querySelectorAll('.similar img')].slice(0, 6).every((i) => (i as HTMLImageElement).complete));
-    t.equal(await page.title(), `${top!.name} · Vitrina`);
+    t.equal(await page.title(), `${target.name} · Vitrina`);
     await shot(page, 'product');
 
     await page.click('text=← Back to results');
-    await page.waitForURL(/\?q=red\+dress$/);
+    await page.waitForURL((url) => url.searchParams.get('q') === target.name);
     await resultsSettled(page);
-    t.equal((await cards(page))[0]!.id, top!.id, 'back on the results');
+    t.equal((await cards(page))[0]!.id, target.id, 'back on the results');
 
     await page.goto(`${full.url}/products/999999`);
     await page.waitForSelector('.state-empty');
@@ -298,7 +351,7 @@ t.test('product page: details and more like this, back to the results', async (t
   });
 });
 
-t.test('models page: champion, metrics chart, versions, training runs, promote as admin', async (t) => {
+t.test('models page: the registry projection’s champion, metrics, runs; promote and roll back as admin', async (t) => {
   await withPage(t, DESKTOP, async (page) => {
     await page.goto(`${full.url}/`);
     await page.click('.site-nav a[data-nav="models"]');
@@ -306,76 +359,97 @@ t.test('models page: champion, metrics chart, versions, training runs, promote a
     await page.waitForSelector('.champion-version');
     await page.waitForSelector('.runs table');
     t.equal(await page.getAttribute('.site-nav a[data-nav="models"]', 'aria-current'), 'page');
-    t.match(await page.textContent('.champion-version'), /clip-ft-r2/, 'the champion');
-    t.match(await page.textContent('.champion'), /Promoted .* by promoter: group accuracy@10/, 'why it is the champion');
-    t.equal(await page.locator('svg.chart circle').count(), 4, 'one point per version in the chart');
+    t.match(await page.textContent('.champion-version'), system.champion, 'the champion');
+    t.match(await page.textContent('.champion'), /Promoted .* by e2e: first model version of the browser tests/, 'why it is the champion');
+    t.equal(await page.locator('svg.chart circle').count(), 2, 'one point per evaluated version in the chart');
     t.equal(await page.locator('svg.chart .chart-dot-highlight').count(), 1, 'the champion stands out');
-    t.equal(await page.locator('.registry table').first().locator('tbody tr').count(), 4, 'four versions');
+    const labelsInside = await page.evaluate(() => {
+      const svg = document.querySelector('svg.chart');
+      const width = svg.viewBox.baseVal.width;
+      return [...svg.querySelectorAll('.chart-label')].map((label: any) => label.getBBox()).every((box: any) => box.x >= 0 && box.x + box.width <= width);
+    });
+    t.ok(labelsInside, 'the version names under the chart are not cut off at its edges');
+    t.equal(await page.locator('.registry table').first().locator('tbody tr').count(), 2, 'two versions');
+    t.match(await page.textContent('.registry'), new RegExp(`${system.challenger}.*rejected`, 's'), 'the challenger the rule rejected');
     const runs = await page.textContent('.runs');
-    t.match(runs, /training.*epoch 3\/10.*succeeded.*Not promoted.*failed.*did not answer/s, 'training runs with status, progress and results');
-    await page.selectOption('#metric-select', 'group.articleType.acc@10');
-    await page.waitForFunction(() => /group\.articleType\.acc@10/.test(document.querySelector('svg.chart')?.getAttribute('aria-label') ?? ''));
+    t.match(runs, new RegExp(`${system.runId}.*succeeded.*Not promoted: articleType group accuracy@10 0\\.438 is not above the champion 0\\.500`, 's'), 'the training run with its status and decision');
+    await page.selectOption('#metric-select', 'text2image.articleType.catalog.group@10');
+    await page.waitForFunction(() => /text2image\.articleType\.catalog\.group@10/.test(document.querySelector('svg.chart')?.getAttribute('aria-label') ?? ''));
     await shot(page, 'models');
 
-    // Promote: a refused token, then the right one.
+    // Promote: a refused token, then the right one. The command publishes a ModelPromoted; the
+    // page shows the new champion once the registry projector has applied it.
     page.on('dialog', (dialog) => void dialog.accept());
     await page.fill('#admin-token', 'wrong-token');
     await page.click('text=Use token');
-    await page.click('tr[data-version="clip-ft-r3"] >> text=Promote');
+    await page.click(`tr[data-version="${system.challenger}"] >> text=Promote`);
     await page.waitForSelector('.flash-error');
     t.match(await page.textContent('.flash'), /admin token was refused/, 'a wrong token is refused');
     await page.click('text=Forget the token');
-    await page.fill('#admin-token', full.mlops.adminToken);
+    await page.fill('#admin-token', system.adminToken);
     await page.click('text=Use token');
-    await page.click('tr[data-version="clip-ft-r3"] >> text=Promote');
+    await page.waitForSelector(`tr[data-version="${system.challenger}"] >> text=Promote`);
+    t.ok(await noHorizontalScroll(page), 'the versions table with its Promote column scrolls inside its box, not the page');
+    await page.click(`tr[data-version="${system.challenger}"] >> text=Promote`);
     await page.waitForSelector('.flash-success');
-    await page.waitForFunction(() => /clip-ft-r3/.test(document.querySelector('.champion-version')?.textContent ?? ''));
-    t.equal(full.mlops.champion, 'clip-ft-r3', 'the gateway got the promotion');
-    const last = full.mlops.calls.at(-1)!;
-    t.same({ path: last.path, authorization: last.authorization }, { path: '/api/v1/models/clip-ft-r3/promote', authorization: `Bearer ${full.mlops.adminToken}` }, 'POST with the bearer token');
-    t.ok(await page.isVisible('text=Roll back to clip-ft-r2'), 'rollback offered to the previous champion');
+    await page.waitForFunction((v) => document.querySelector('.champion-version')?.textContent?.includes(v), system.challenger, { timeout: 40_000 });
+    t.equal(await system.registryChampion(), system.challenger, 'the registry projection names the promoted version');
+    t.match(await page.textContent('.champion'), /by admin:[0-9a-f]{12}: promoted by hand: from the web UI/, 'promoted by the admin, with the page’s reason');
+    t.ok(await page.isVisible(`text=Roll back to ${system.champion}`), 'rollback offered to the previous champion');
     await shot(page, 'models-admin');
-    await page.click('text=Roll back to clip-ft-r2');
-    await page.waitForFunction(() => /clip-ft-r2/.test(document.querySelector('.champion-version')?.textContent ?? ''));
-    t.equal(full.mlops.champion, 'clip-ft-r2', 'rolled back');
+    await page.click(`text=Roll back to ${system.champion}`);
+    await page.waitForFunction((v) => document.querySelector('.champion-version')?.textContent?.includes(v), system.champion, { timeout: 40_000 });
+    t.equal(await system.registryChampion(), system.champion, 'rolled back');
+    t.match(await page.textContent('.champion'), new RegExp(`by rollback:admin:[0-9a-f]{12}: rollback from ${system.challenger} to ${system.champion}: from the web UI`), 'by the admin, with the reason');
   });
 });
 
-t.test('pipeline page: health, topics, consumer lag, dead letters, latest predictions', async (t) => {
+t.test('pipeline page: health, topics, consumer lag, dead letters, the latest prediction', async (t) => {
   await withPage(t, DESKTOP, async (page) => {
     await page.goto(`${full.url}/pipeline`);
     await page.waitForSelector('.pipeline-body table');
     await page.waitForSelector('.health');
-    t.match(await page.textContent('.health'), /Gateway\s*up.*Model server\s*up.*Database\s*up/s, 'health from GET /health');
-    const body = await page.textContent('.pipeline-body');
-    t.match(body, /vitrina\.products.*entity/s, 'topics');
-    t.match(body, /embeddings projection.*Stable.*120/s, 'consumer lag per processor');
-    t.match(body, /Dead letters \(2\).*UnsupportedImage.*not an image/s, 'dead letters');
-    t.match(body, /uploads\/2024\/05\/06\/red top\.jpg.*Tshirts · confidence 80 %/s, 'latest predictions');
-    await page.click('.predictions a >> nth=0');
-    await page.waitForURL(/\/products\/1001$/);
-    await page.waitForSelector('.product-info h1');
-    t.pass('a predicted neighbour links to its product page');
-    await page.goBack();
-    await page.waitForSelector('.pipeline-body table');
+    t.match(await page.textContent('.health'), new RegExp(`Gateway\\s*up.*Model server\\s*up\\s*${system.champion}.*Database\\s*up.*live index ${system.champion}`, 's'), 'health from GET /health');
+    const body = (await page.textContent('.pipeline-body')) ?? '';
+    t.match(body, /vitrina\.products\s*entity\s*6/, 'topics with their kind and partitions');
+    const messages = Number((await page.textContent('xpath=//tr[th[text()="vitrina.products"]]/td[3]'))?.replace(/\D/g, ''));
+    t.ok(messages >= products.length, `vitrina.products holds at least this run's ${products.length} products (${messages} messages)`);
+    for (const name of ['projector.products', 'embedder', 'projector.embeddings', 'dispatcher', 'projector.pipeline', 'projector.model-registry']) {
+      t.match(await page.textContent(`xpath=//tr[th[text()="${name}"]]`), /vitrina\.e2e\..*Stable/, `${name}: its consumer group, running`);
+    }
+    t.match(body, /Dead letters.*dispatcher.*vitrina\.uploads\.notifications.*PoisonError.*not a usable image/s, 'the dispatcher’s dead letter');
+    const prediction = page.locator('.prediction', { hasText: system.upload.key });
+    t.equal(await prediction.count(), 1, 'the uploaded image’s prediction');
+    const uploaded = products.find((p) => p.id === system.upload.productId)!;
+    t.match(await prediction.textContent(), new RegExp(`(${[...new Set(products.map((p) => p.articleType))].join('|')}) · confidence \\d+(\\.\\d)? % · model ${system.champion}`), 'the article type its neighbours vote for, the confidence and the model');
+    t.equal(await prediction.locator('.neighbours a').first().textContent(), `#${uploaded.id}`, 'the nearest product is the one whose image was uploaded');
     await shot(page, 'pipeline');
+    await prediction.locator('.neighbours a').first().click();
+    await page.waitForURL(new RegExp(`/products/${uploaded.id}$`));
+    await page.waitForSelector('.product-info h1');
+    t.equal(await page.textContent('.product-info h1'), uploaded.name, 'a predicted neighbour links to its product page');
   });
 });
 
-t.test('models and pipeline pages on a gateway without those endpoints say they are not available yet', async (t) => {
+t.test('a gateway without the MLOps endpoints and with its model server down', async (t) => {
   await withPage(t, DESKTOP, async (page) => {
     await page.goto(`${bare.url}/models`);
     await page.waitForSelector('.registry .state-unavailable');
     await page.waitForSelector('.runs .state-unavailable');
     t.match(await page.textContent('.registry'), /The model registry is not available yet.*GET \/api\/v1\/models/s);
     t.match(await page.textContent('.runs'), /Training runs are not available yet.*GET \/api\/v1\/training-runs/s);
+    await page.waitForFunction(() => /model server down/.test(document.getElementById('footer-status')?.textContent ?? ''));
     await shot(page, 'models-unavailable');
     await page.goto(`${bare.url}/pipeline`);
     await page.waitForSelector('.pipeline-body .state-unavailable');
     await page.waitForSelector('.health');
     t.match(await page.textContent('.pipeline-body'), /The pipeline view is not available yet.*GET \/api\/v1\/pipeline/s);
-    t.match(await page.textContent('.health'), /Model server\s*up/s, 'health still shows');
+    t.match(await page.textContent('.health'), new RegExp(`Model server\\s*down.*Database\\s*up.*live index ${system.champion}`, 's'), 'health shows which dependency is down');
     await shot(page, 'pipeline-unavailable');
+    await page.goto(`${bare.url}/?q=blue+jeans`);
+    await page.waitForSelector('.results .state-error');
+    t.match(await page.textContent('.results .state-error'), /\(503\).*model server/is, 'a search says the model server is unavailable');
+    await shot(page, 'search-model-server-down');
   });
 });
 
@@ -398,6 +472,7 @@ t.test('loading, empty and error states', async (t) => {
     await resultsSettled(page);
     await page.unroute(isSearch);
 
+    t.equal(count((p) => p.gender === 'Girls' && p.articleType === 'Watches'), 0, 'the catalog has no girls’ watches');
     await page.goto(`${full.url}/?q=analog+watch&gender=Girls&articleType=Watches`);
     await page.waitForSelector('.results .state-empty');
     t.match(await page.textContent('.results .state-empty'), /No products match these filters.*Clear filters/s, 'empty results offer to clear the filters');
@@ -435,6 +510,9 @@ t.test('phone-sized screen: no sideways scrolling, filters behind a button', asy
     await page.click('.results .card-link >> nth=0');
     await page.waitForSelector('.similar .grid .card');
     t.ok(await noHorizontalScroll(page), 'the product page fits the width');
+    // The similar products' images load lazily: each scrolled into view has loaded before the shot.
+    for (const img of await page.locator('.similar img').all()) await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => [...document.querySelectorAll('.similar img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
     await shot(page, 'product-phone');
     await page.goto(`${full.url}/models`);
     await page.waitForSelector('.runs table');
@@ -443,6 +521,7 @@ t.test('phone-sized screen: no sideways scrolling, filters behind a button', asy
     await page.goto(`${full.url}/pipeline`);
     await page.waitForSelector('.pipeline-body table');
     t.ok(await noHorizontalScroll(page), 'the pipeline page fits the width');
+    await shot(page, 'pipeline-phone');
   });
 });
 

@@ -19,7 +19,7 @@ import { readToEnd } from '../../streams/read-to-end.ts';
 import { buckets, ensureBucket } from '../../streams/s3.ts';
 import { topics } from '../../streams/topics.ts';
 import { embedding, emitEmbeddings, promote, startProjector, waitForState, type TestSpace } from './embeddings-fixtures.ts';
-import { idBase, uniqueGroup, waitFor } from './fixtures.ts';
+import { idBase, startGroupAtEnd, uniqueGroup, waitFor } from './fixtures.ts';
 
 const COLOURS: Array<[string, string, { r: number; g: number; b: number }]> = [
   ['Tshirts', 'red', { r: 220, g: 20, b: 20 }],
@@ -31,16 +31,6 @@ function image(colour: { r: number; g: number; b: number }, size = 80): Promise<
   return sharp({ create: { width: 60, height: size, channels: 3, background: colour } }).jpeg().toBuffer();
 }
 
-async function startAtEnd(rt: Runtime, groupId: string, topic: string): Promise<void> {
-  const admin = rt.kafka.admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 async function predictionsFor(rt: Runtime, key: string): Promise<ImagePrediction[]> {
   const found: ImagePrediction[] = [];
@@ -81,7 +71,7 @@ t.test('an image put in the uploads bucket gets an ImagePrediction', async (t) =
   await waitForState(rt.db, space, version, 'live');
 
   const group = uniqueGroup('dispatcher');
-  await startAtEnd(rt, group, topics.uploads.name);
+  await startGroupAtEnd(rt, group, [topics.uploads.name]);
   const deps = { s3: rt.s3, encoder, search: new SearchCore(rt.db, { namespace: space.namespace }), ledger: new PredictionLedger(rt.db), producer: rt.producer, k: 3 };
   const dispatcher = new ProcessorRunner(dispatcherSpec(deps, group), rt.kafka, rt.producer);
   await dispatcher.start();

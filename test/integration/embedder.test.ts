@@ -18,7 +18,7 @@ import { groupIdOf } from '../../streams/processor.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';
 import { buckets, ensureBucket, getObjectBytes } from '../../streams/s3.ts';
 import { topics } from '../../streams/topics.ts';
-import { idBase, uniqueGroup, waitFor } from './fixtures.ts';
+import { idBase, startGroupAtEnd, uniqueGroup, waitFor } from './fixtures.ts';
 import { startProjector, versionsOf, waitForState, type TestSpace } from './embeddings-fixtures.ts';
 
 const GOOD = 10;
@@ -31,19 +31,6 @@ function product(id: number, key: string, name: string): ProductIngested {
   };
 }
 
-/** Commits the group's offsets at the current ends, so it sees only what the test emits next. */
-async function startGroupAtEnd(rt: Runtime, groupId: string, topicNames: string[]): Promise<void> {
-  const admin = rt.kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of topicNames) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 async function deadLetters(rt: Runtime, keys: string[]): Promise<Map<string, { processor: string; errorClass: string; errorMessage: string }>> {
   const found = new Map<string, { processor: string; errorClass: string; errorMessage: string }>();

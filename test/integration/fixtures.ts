@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Kafka } from 'kafkajs';
 import sharp from 'sharp';
 import { STYLE_COLUMNS } from '../../processors/ingest/styles.ts';
 
@@ -78,4 +79,18 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 export function uniqueGroup(name: string): string {
   return `vitrina.test.${name}.${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/** Commits a consumer group's offsets at the current ends of the topics, so it sees only what comes next. */
+export async function startGroupAtEnd(rt: { kafka: Kafka }, groupId: string, topicNames: string[]): Promise<void> {
+  const admin = rt.kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of topicNames) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -44,7 +44,7 @@ import type { ProductIngested } from '../../schemas/types.generated.ts';
 import { loadConfig } from '../../streams/config.ts';
 import { buckets, ensureBucket } from '../../streams/s3.ts';
 import { ensureTopics, topics } from '../../streams/topics.ts';
-import { idBase, uniqueGroup, waitFor } from './fixtures.ts';
+import { idBase, startGroupAtEnd, uniqueGroup, waitFor } from './fixtures.ts';
 import { startProjector, versionsOf, waitForState, type TestSpace } from './embeddings-fixtures.ts';
 import { exactScores, pageError, searchContinuously, topIds, watchVersion, type Answer, type Searcher } from './promotion-switch-fixtures.ts';
 
@@ -69,19 +69,6 @@ function patternImage(n: number): Promise<Buffer> {
   return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
 }
 
-/** Commits the group's offsets at the current ends, so it sees only what the test emits next. */
-async function startGroupAtEnd(rt: Runtime, groupId: string, topicNames: string[]): Promise<void> {
-  const admin = rt.kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of topicNames) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** Runs `work` with environment variables set, restoring them after (the gateway's plugins read them when built). */
 async function withEnv<T>(vars: Record<string, string>, work: () => Promise<T>): Promise<T> {

@@ -46,7 +46,10 @@ export function lineChart({ points, format, title, width = 640 }) {
   points.forEach((p, i) => {
     if (i % step !== 0 && i !== points.length - 1) return;
     const label = p.label.length > 16 ? `${p.label.slice(0, 15)}…` : p.label;
-    svg.append(s('text', { class: 'chart-label', x: x(i), y: pad.top + plotH + 18, 'text-anchor': points.length > 4 ? 'end' : 'middle', transform: points.length > 4 ? `rotate(-25 ${x(i)} ${pad.top + plotH + 18})` : null }, label));
+    // Rotated labels end at their point; upright ones are centred, but the last of several ends at
+    // its point so a long version name is not cut at the right edge.
+    const anchor = points.length > 4 || (points.length > 1 && i === points.length - 1) ? 'end' : 'middle';
+    svg.append(s('text', { class: 'chart-label', x: x(i), y: pad.top + plotH + 18, 'text-anchor': anchor, transform: points.length > 4 ? `rotate(-25 ${x(i)} ${pad.top + plotH + 18})` : null }, label));
   });
   // The line, broken where a version has no value for this metric.
   let d = '';

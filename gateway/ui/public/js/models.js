@@ -371,20 +371,21 @@ class ModelsPage {
 
   async promote(version) {
     if (!window.confirm(`Make ${version} the champion? Search switches to it once its index is complete.`)) return;
-    await this.action(`/models/${encodeURIComponent(version)}/promote`, { reason: 'promoted by hand from the web UI' }, `${version} is being promoted`);
+    await this.action(`/models/${encodeURIComponent(version)}/promote`, { reason: 'from the web UI' }, `${version} is being promoted`);
   }
 
   async rollback(previous) {
     if (!window.confirm(`Roll back to ${previous}?`)) return;
-    await this.action('/models/rollback', { reason: 'rolled back by hand from the web UI' }, `Rolling back to ${previous}`);
+    await this.action('/models/rollback', { reason: 'from the web UI' }, `Rolling back to ${previous}`);
   }
 
   async action(path, body, done) {
     const token = adminToken();
     try {
-      await api(path, { method: 'POST', body, token, signal: this.controller.signal });
+      const answer = await api(path, { method: 'POST', body, token, signal: this.controller.signal });
       this.showFlash(done, 'success');
       await this.loadRegistry();
+      await this.awaitChampion(answer?.champion);
     } catch (err) {
       if (isAbort(err)) return;
       const message =
@@ -394,6 +395,18 @@ class ModelsPage {
             ? `This gateway has no ${path.includes('rollback') ? 'rollback' : 'promote'} endpoint yet (POST /api/v1${path}).`
             : err.message;
       this.showFlash(message, 'error');
+    }
+  }
+
+  /**
+   * The gateway answers a promotion or rollback once its ModelPromoted is published; the registry
+   * shows it when its projector has applied the event, a moment later. Reload until it does (30 s at most).
+   */
+  async awaitChampion(version) {
+    const { signal } = this.controller;
+    for (let i = 0; i < 30 && version && this.data && this.data.champion !== version && !signal.aborted; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (!signal.aborted) await this.loadRegistry();
     }
   }
 

@@ -5,6 +5,7 @@ import { runIngestBench } from '../bench/ingest.ts';
 import { runQualityBench, type QualityBenchOptions } from '../bench/quality.ts';
 import { runReplayBench } from '../bench/replay.ts';
 import { runSearchRecallBench, type SearchRecallOptions } from '../bench/search-recall.ts';
+import { runSearchBench, type SearchBenchOptions } from '../bench/search.ts';
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks (print figures, write bench/results/<name>.json)');
@@ -27,6 +28,18 @@ export function registerBench(program: Command): void {
     .option('--selectivity <s>', 'share of rows passing the selective filter', (v) => Number(v), 0.01)
     .option('--keep', 'keep the benchmark table afterwards')
     .action((opts: SearchRecallOptions) => runSearchRecallBench(opts));
+  bench
+    .command('search')
+    .description('search over the embedded catalog of the running stack: latency per layer (REST, SearchCore, SQL, model server) at concurrency 1/8/32, HNSW recall on the real embeddings, vector vs hybrid vs name on evaluation metrics, upload → prediction freshness')
+    .option('--parts <list>', 'comma-separated: layers, recall, modes, freshness (default all)')
+    .option('--threads <n>', 'onnxruntime threads of the model server (1)', (v) => Number(v))
+    .option('--title-queries <n>', 'display names of a seeded sample as title queries (300)', (v) => Number(v))
+    .option('--recall-queries <n>', 'query vectors per recall section (100)', (v) => Number(v))
+    .option('--uploads <n>', 'uploads timed for freshness (30)', (v) => Number(v))
+    .option('--levels <list>', 'concurrency:requests pairs (1:100,8:200,32:320)')
+    .option('--seed <s>', 'seed of the product sample')
+    .option('--name <name>', 'results file name under bench/results/ (default search)')
+    .action((opts: SearchBenchOptions) => runSearchBench(opts));
   bench
     .command('encoder')
     .description('the model server: texts/s and images/s through gRPC vs in-process, p50/p95 latency, peak memory (int8 side by side when present)')

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import t, { type Test } from 'tap';
+import { DEFAULT_SEARCH_MODE } from '../../gateway/config.ts';
 import type { CatalogProduct } from './fixtures.ts';
 import { startE2eSystem, type E2eSystem } from './system.ts';
 
@@ -151,7 +152,7 @@ t.test('search: type a query, see results, page through them, name mode, keyboar
     t.equal(first[0]!.attrs, [one.articleType, one.baseColour, one.gender, one.season, one.year].filter((v) => v !== null).join(' · '), 'and the key attributes');
     const scores = first.map((c) => Number(c.score));
     t.ok(scores.every((s, i) => i === 0 || s <= scores[i - 1]!), 'cards show scores, best first');
-    t.match(await page.textContent('#results-summary'), `Showing 1–24 · model ${system.champion} · vector mode`);
+    t.match(await page.textContent('#results-summary'), `Showing 1–24 · model ${system.champion} · ${DEFAULT_SEARCH_MODE} mode` /* no mode in the URL: the default */);
     await page.waitForSelector('#facets fieldset');
     for (const gender of ['Men', 'Women', 'Girls']) t.equal(await facetCount(page, 'gender', gender), count((p) => p.gender === gender), `the ${gender} facet counts the ingested catalog`);
     t.equal(await facetCount(page, 'articleType', 'Jeans'), count((p) => p.articleType === 'Jeans'), 'so does the Jeans facet');

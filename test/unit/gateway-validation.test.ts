@@ -67,7 +67,8 @@ const deadS3 = new Minio.Client({ endPoint: '127.0.0.1', port: 9, useSSL: false,
 
 async function gateway(t: Test, opts: { calls?: Call[]; encoder?: Encoder } & BuildOptions = {}) {
   const { calls, encoder = fakeEncoder, ...build } = opts;
-  const app = await buildGateway({ search: fakeSearch(calls), encoder, s3: deadS3 }, build);
+  // These cases were written for vector mode (byTextVector); the shipped default is measured (bench search).
+  const app = await buildGateway({ search: fakeSearch(calls), encoder, s3: deadS3 }, { defaultMode: 'vector', ...build });
   t.teardown(() => app.close());
   return app;
 }
@@ -245,7 +246,7 @@ t.test('a database error is a 503 and an unexpected error a 500 without details'
   search.byTextVector = async () => {
     throw failure;
   };
-  const app = await buildGateway({ search, encoder: fakeEncoder, s3: deadS3 });
+  const app = await buildGateway({ search, encoder: fakeEncoder, s3: deadS3 }, { defaultMode: 'vector' });
   t.teardown(() => app.close());
   expectError(t, await app.inject({ url: '/api/v1/search?q=shirt' }), 503, /database or object store\) is unavailable/, 'the database down');
   failure = new Error('column "secret" does not exist');
@@ -277,7 +278,7 @@ t.test('a search that meets a model-version switch runs again with the new live 
   };
   const embeddedWith: Array<string | undefined> = [];
   const encoder: Encoder = { ...fakeEncoder, embedTexts: async (texts, v) => (embeddedWith.push(v), fakeEncoder.embedTexts(texts, v)) };
-  const app = await buildGateway({ search, encoder, s3: deadS3 });
+  const app = await buildGateway({ search, encoder, s3: deadS3 }, { defaultMode: 'vector' });
   t.teardown(() => app.close());
   const res = await app.inject({ url: '/api/v1/search?q=shirt' });
   t.equal(res.statusCode, 200);

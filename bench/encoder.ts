@@ -5,23 +5,20 @@
 // gRPC / in-process; single-request p50/p95 latency of a text and an image; the server's peak
 // memory. An int8 variant of the version ("<version>-int8", see models/quantize/) is measured
 // side by side when it exists.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadVersionDir } from '../models/load-version.ts';
 import type { LoadedModel } from '../models/model.ts';
 import { defaultThreads } from '../models/runtime/session.ts';
 import { ModelStore } from '../models/store.ts';
-import { createEncoderClient, type EncoderClient } from '../proto/client.ts';
+import { createEncoderClient } from '../proto/client.ts';
 import { loadConfig } from '../streams/config.ts';
 import { createS3 } from '../streams/s3.ts';
-import { trackPeak, writeResult } from './report.ts';
+import { startModelServerChild } from './services.ts';
+import { writeResult } from './report.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 export interface EncoderBenchOptions {
   model?: string;
@@ -134,8 +131,17 @@ async function inProcess(model: LoadedModel, inputs: Inputs, batch: number, late
 
 /** Sends every item with at most `concurrency` requests of `size` items in flight. */
 async function throughput<T>(items: T[], size: number, concurrency: number, send: (part: T[]) => Promise<unknown>): Promise<number> {
+  return (await measuredThroughput(items, size, concurrency, send)).perSecond;
+}
+
+/**
+ * Items per second, and the CPU this (client) process spent per request: on a 2-core machine the
+ * client's own gRPC work competes with the server, which is part of what single-item requests cost.
+ */
+async function measuredThroughput<T>(items: T[], size: number, concurrency: number, send: (part: T[]) => Promise<unknown>): Promise<{ perSecond: number; clientCpuMsPerRequest: number; clientCpuShareOfWall: number }> {
   const parts = chunks(items, size);
   let next = 0;
+  const cpuBefore = process.cpuUsage();
   const ms = await timed(() =>
     Promise.all(
       Array.from({ length: Math.min(concurrency, parts.length) }, async () => {
@@ -143,51 +149,31 @@ async function throughput<T>(items: T[], size: number, concurrency: number, send
       }),
     ),
   );
-  return round((items.length / ms) * 1000, 1);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { perSecond: round((items.length / ms) * 1000, 1), clientCpuMsPerRequest: round(cpuMs / parts.length, 3), clientCpuShareOfWall: round(cpuMs / ms, 3) };
 }
 
 async function throughServer(version: string, inputs: Inputs, o: Required<Omit<EncoderBenchOptions, 'model' | 'noInt8'>>): Promise<Record<string, unknown>> {
-  const address = `127.0.0.1:${await freePort()}`;
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'vitrina.js'), 'serve', 'model', '--model', version, '--address', address, '--no-follow', '--threads', String(o.threads), '--max-batch', String(o.batch), '--max-wait-ms', String(o.maxWaitMs)], {
-    cwd: root,
-    env: { ...process.env, VITRINA_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const peak = trackPeak(child.pid!);
-  let client: EncoderClient | undefined;
+  const server = await startModelServerChild(o.threads, ['--model', version, '--no-follow', '--max-batch', String(o.batch), '--max-wait-ms', String(o.maxWaitMs)]);
+  const client = createEncoderClient(server.address, 120_000);
   try {
-    client = createEncoderClient(address, 120_000);
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      try {
-        await client.describe();
-        break;
-      } catch (err) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the model server did not start: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
     const c = client;
     await throughput(inputs.texts.slice(0, o.batch * 2), 1, o.concurrency, (p) => c.embedTexts(p));
     await throughput(inputs.images.slice(0, o.batch * 2), 1, o.concurrency, (p) => c.embedImages(p));
     const before = await c.describe();
     const result = {
-      dynamicBatching: {
-        note: `single-item requests, ${o.concurrency} in flight; the server batches up to ${o.batch} items, waiting at most ${o.maxWaitMs} ms`,
-        textsPerSecond: await throughput(inputs.texts, 1, o.concurrency, (p) => c.embedTexts(p)),
-        imagesPerSecond: await throughput(inputs.images, 1, o.concurrency, (p) => c.embedImages(p)),
-      },
+      dynamicBatching: await (async () => {
+        const texts = await measuredThroughput(inputs.texts, 1, o.concurrency, (p) => c.embedTexts(p));
+        const images = await measuredThroughput(inputs.images, 1, o.concurrency, (p) => c.embedImages(p));
+        return {
+          note: `single-item requests, ${o.concurrency} in flight; the server batches up to ${o.batch} items, waiting at most ${o.maxWaitMs} ms; clientCpu*: this benchmark process's own CPU (gRPC client) on the same cores`,
+          textsPerSecond: texts.perSecond,
+          imagesPerSecond: images.perSecond,
+          clientCpuMsPerRequest: { texts: texts.clientCpuMsPerRequest, images: images.clientCpuMsPerRequest },
+          clientCpuShareOfWall: { texts: texts.clientCpuShareOfWall, images: images.clientCpuShareOfWall },
+        };
+      })(),
       clientBatches: {
         note: `requests of ${o.batch} items, 2 in flight`,
         textsPerSecond: await throughput(inputs.texts, o.batch, 2, (p) => c.embedTexts(p)),
@@ -198,13 +184,11 @@ async function throughServer(version: string, inputs: Inputs, o: Required<Omit<E
       model: { version: before.version, source: before.source, dimension: before.dimension },
       serverPeakRssMiB: 0,
     };
-    result.serverPeakRssMiB = round(peak.stop(), 1);
+    result.serverPeakRssMiB = await server.stop();
     return result;
   } finally {
-    client?.close();
-    peak.stop();
-    child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    client.close();
+    await server.stop();
   }
 }
 

@@ -17,7 +17,7 @@ import { createdObjects } from '../processors/dispatcher/s3-event.ts';
 import { buckets, ensureBucket } from '../streams/s3.ts';
 import { topics } from '../streams/topics.ts';
 import { percentile, round } from './search-measure.ts';
-import { startDispatcherChild, type Child } from './search-services.ts';
+import { startDispatcherChild, type Child } from './services.ts';
 
 export interface FreshnessResult {
   uploads: number;

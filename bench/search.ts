@@ -24,7 +24,7 @@ import { datasetImages, liveTable, recipeNlQueries, sampleProducts, type LiveTab
 import { layerTable, measureLayers } from './search-layers.ts';
 import { loadAverage, round } from './search-measure.ts';
 import { chooseDefaultMode, DEFAULT_MODE_RULE, measureModes, modesTable } from './search-modes.ts';
-import { startGatewayChild, startModelServerChild, type Child } from './search-services.ts';
+import { startGatewayChild, startModelServerChild, type Child } from './services.ts';
 
 export const SEARCH_BENCH_PARTS = ['layers', 'recall', 'modes', 'freshness'] as const;
 type Part = (typeof SEARCH_BENCH_PARTS)[number];

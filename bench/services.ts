@@ -17,6 +17,7 @@ export interface Child {
   stop(): Promise<number>;
 }
 
+/** A TCP port on loopback that nothing listens on right now. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -67,10 +68,10 @@ async function until(what: string, child: Child, probe: () => Promise<boolean>, 
   }
 }
 
-/** `vitrina serve model` on a free port, ready when it describes its champion. */
-export async function startModelServerChild(threads: number): Promise<Child & { address: string }> {
+/** `vitrina serve model` on a free port (with `args` such as --model or --max-batch), ready when it describes its model. */
+export async function startModelServerChild(threads: number, args: string[] = []): Promise<Child & { address: string }> {
   const address = `127.0.0.1:${await freePort()}`;
-  const child = startChild('model server', ['serve', 'model', '--address', address, '--threads', String(threads)], {});
+  const child = startChild('model server', ['serve', 'model', '--address', address, '--threads', String(threads), ...args], {});
   const client = createEncoderClient(address, 5000);
   try {
     await until('the model server', child, async () => Boolean(await client.describe()), 180_000);

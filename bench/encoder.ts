@@ -219,7 +219,7 @@ async function benchVersion(store: ModelStore, version: string, inputs: Inputs, 
 export async function benchEncoder(options: EncoderBenchOptions = {}): Promise<Record<string, unknown>> {
   const config = loadConfig();
   const store = new ModelStore({ cacheDir: config.cacheDir, s3: createS3(config) });
-  const version = options.model ?? ((await store.available('base-v1')) ? 'base-v1' : 'tiny');
+  const version = options.model ?? (await store.defaultVersion());
   const o = {
     texts: options.texts ?? 2000,
     images: options.images ?? 1000,

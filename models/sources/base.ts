@@ -1,6 +1,8 @@
 // Source "base": Vitrina's LiT-style base model (models/recipe/train_base.py). Text: the locked
 // MiniLM tower (fetched from Maven Central into the cache, see minilm-artifact.ts), mean-pooled
-// and L2-normalised, then the learned text_projection.onnx (pooled [N,384] → embeddings). Image:
+// and L2-normalised, then the learned text_projection.onnx (pooled [N,384] → embeddings; from base-v2
+// on it also takes the same text's MiniLM `input_ids`/`attention_mask` [N,L] for its in-domain token
+// bag, detected from the ONNX inputs and declared in model.json's text_projection.token_inputs). Image:
 // image_encoder.onnx (pixel_values [N,3,80,60] → embeddings) after the preprocessing model.json
 // declares (RGB, Pillow bilinear resize to 60×80 when the size differs, /255, mean/std, NCHW).
 import fs from 'node:fs';
@@ -22,7 +24,14 @@ interface TensorSpec {
 interface BaseManifest extends VersionManifest {
   dim?: number;
   image_encoder: { file: string; sha256?: string; input?: TensorSpec; output?: TensorSpec };
-  text_projection: { file: string; sha256?: string; input?: TensorSpec; output?: TensorSpec };
+  text_projection: {
+    file: string;
+    sha256?: string;
+    input?: TensorSpec;
+    output?: TensorSpec;
+    /** base-v2 on: the projection also reads the token ids and mask of the text (MiniLM tokenizer, padded with 0). */
+    token_inputs?: Record<string, { dtype?: string; shape?: Array<number | string> }>;
+  };
   text_tower: {
     onnx_sha256?: string;
     tokenizer_sha256?: string;
@@ -64,6 +73,24 @@ function checkedFile(dir: string, entry: { file: string; sha256?: string }): str
   return file;
 }
 
+const TOKEN_INPUTS = ['input_ids', 'attention_mask'];
+
+/**
+ * Whether the text projection takes the token ids and mask besides the pooled vector: read from the
+ * ONNX inputs (base-v1 and its int8 variant take `pooled` only), checked against model.json.
+ */
+function projectionTokenInputs(dir: string, manifest: BaseManifest, inputNames: readonly string[], pooledName: string): boolean {
+  const declared = Object.keys(manifest.text_projection.token_inputs ?? {});
+  const unknown = inputNames.filter((name) => name !== pooledName && !TOKEN_INPUTS.includes(name));
+  if (!inputNames.includes(pooledName) || unknown.length > 0) {
+    throw new Error(`base model ${dir}: text_projection inputs [${inputNames.join(', ')}], expected ${pooledName}${declared.length ? `, ${TOKEN_INPUTS.join(', ')}` : ''}`);
+  }
+  const takesTokens = TOKEN_INPUTS.every((name) => inputNames.includes(name));
+  if (!takesTokens && inputNames.length > 1) throw new Error(`base model ${dir}: text_projection takes only some of ${TOKEN_INPUTS.join(', ')}`);
+  if (declared.length > 0 && !takesTokens) throw new Error(`base model ${dir}: model.json declares token inputs the text_projection does not take`);
+  return takesTokens;
+}
+
 export async function loadBase(dir: string, json: VersionManifest, ctx: LoadContext): Promise<LoadedModel> {
   const manifest = json as BaseManifest;
   const tower = manifest.text_tower;
@@ -85,6 +112,7 @@ export async function loadBase(dir: string, json: VersionManifest, ctx: LoadCont
   const imageOut = manifest.image_encoder.output?.name ?? 'embeddings';
   const projectionIn = manifest.text_projection.input?.name ?? 'pooled';
   const projectionOut = manifest.text_projection.output?.name ?? 'embeddings';
+  const tokenInputs = projectionTokenInputs(dir, manifest, projection.inputNames, projectionIn);
 
   const text: TextEncoder = {
     prepare: async (input) => minilm.tokenizer.encode(input),
@@ -92,7 +120,13 @@ export async function loadBase(dir: string, json: VersionManifest, ctx: LoadCont
       const pooled = await minilm.pooled(batch);
       const data = new Float32Array(pooled.length * MINILM.hiddenSize);
       pooled.forEach((v, i) => data.set(v, i * MINILM.hiddenSize));
-      const result = await projection.run({ [projectionIn]: new ort.Tensor('float32', data, [pooled.length, MINILM.hiddenSize]) }, [projectionOut]);
+      const feeds: Record<string, ort.Tensor> = { [projectionIn]: new ort.Tensor('float32', data, [pooled.length, MINILM.hiddenSize]) };
+      if (tokenInputs) {
+        const { inputIds, attentionMask, batch: n, length } = minilm.tokenizer.pad(batch);
+        feeds.input_ids = new ort.Tensor('int64', inputIds, [n, length]);
+        feeds.attention_mask = new ort.Tensor('int64', attentionMask, [n, length]);
+      }
+      const result = await projection.run(feeds, [projectionOut]);
       return normalizedRows(result[projectionOut]!.data as Float32Array, batch.length);
     },
   };
@@ -108,7 +142,7 @@ export async function loadBase(dir: string, json: VersionManifest, ctx: LoadCont
     name: manifest.name ?? 'vitrina-base',
     version,
     dimension: manifest.dim ?? (await text.run([await text.prepare('a')]))[0]!.length,
-    textPreprocessing: `${MINILM_PREPROCESSING}${tower.onnx_file ? ` (tower: ${tower.onnx_file})` : ''}, text_projection.onnx, L2`,
+    textPreprocessing: `${MINILM_PREPROCESSING}${tower.onnx_file ? ` (tower: ${tower.onnx_file})` : ''}, text_projection.onnx${tokenInputs ? ' (pooled + input_ids/attention_mask token bag)' : ''}, L2`,
     imagePreprocessing: `${describePreprocessing(preprocessing)}, image_encoder.onnx, L2`,
     source: `base:${version}`,
   };

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import t from 'tap';
 import { preprocessImage } from '../../models/image/preprocess.ts';
 import { loadVersionDir } from '../../models/load-version.ts';
-import { DataType, encodeModel, floatTensor } from '../../models/onnx/model-proto.ts';
+import { DataType, encodeModel, floatTensor, int64Tensor } from '../../models/onnx/model-proto.ts';
 import { basePreprocessing, loadBase } from '../../models/sources/base.ts';
 import type { LoadContext } from '../../models/sources/context.ts';
 import { ensureMiniLm, MINILM } from '../../models/sources/minilm-artifact.ts';
@@ -69,6 +69,50 @@ function writeStandIn(dir: string): { imageW: Float32Array; textW: Float32Array 
   return { imageW, textW };
 }
 
+const BUCKETS = 97;
+
+/**
+ * Replaces the stand-in's text projection by one in the base-v2 format: pooled [N,384] plus the
+ * MiniLM input_ids/attention_mask [N,L]; embeddings = pooled·w + masked mean of table[id mod 97].
+ */
+function writeTokenProjection(dir: string, declare: boolean): { textW: Float32Array; table: Float32Array } {
+  const random = mulberry32(7);
+  const textW = uniformWeights(random, 384 * DIM, 0.5);
+  const table = uniformWeights(random, BUCKETS * DIM, 0.5);
+  fs.writeFileSync(
+    path.join(dir, 'text_projection.onnx'),
+    encodeModel({
+      name: 'stand_in_text_tokens',
+      doc: 'test stand-in',
+      inputs: [
+        { name: 'pooled', elemType: DataType.FLOAT, dims: ['N', 384] },
+        { name: 'input_ids', elemType: DataType.INT64, dims: ['N', 'L'] },
+        { name: 'attention_mask', elemType: DataType.INT64, dims: ['N', 'L'] },
+      ],
+      outputs: [{ name: 'embeddings', elemType: DataType.FLOAT, dims: ['N', DIM] }],
+      initializers: [floatTensor('w', [384, DIM], textW), floatTensor('table', [BUCKETS, DIM], table), int64Tensor('buckets', [], [BUCKETS]), int64Tensor('axis1', [1], [1]), int64Tensor('axis2', [1], [2])],
+      nodes: [
+        { op: 'Mod', inputs: ['input_ids', 'buckets'], outputs: ['bucket'] },
+        { op: 'Gather', inputs: ['table', 'bucket'], outputs: ['rows'] },
+        { op: 'Cast', inputs: ['attention_mask'], outputs: ['maskf'], attributes: { to: DataType.FLOAT } },
+        { op: 'Unsqueeze', inputs: ['maskf', 'axis2'], outputs: ['mask3'] },
+        { op: 'Mul', inputs: ['rows', 'mask3'], outputs: ['masked'] },
+        { op: 'ReduceSum', inputs: ['masked', 'axis1'], outputs: ['sum'], attributes: { keepdims: 0 } },
+        { op: 'ReduceSum', inputs: ['maskf', 'axis1'], outputs: ['count'], attributes: { keepdims: 1 } },
+        { op: 'Div', inputs: ['sum', 'count'], outputs: ['bag'] },
+        { op: 'MatMul', inputs: ['pooled', 'w'], outputs: ['p'] },
+        { op: 'Add', inputs: ['p', 'bag'], outputs: ['embeddings'] },
+      ],
+    }),
+  );
+  const manifestFile = path.join(dir, 'model.json');
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { text_projection: Record<string, unknown> };
+  manifest.text_projection.sha256 = sha(path.join(dir, 'text_projection.onnx'));
+  if (declare) manifest.text_projection.token_inputs = { input_ids: { dtype: 'int64', shape: ['N', 'L'] }, attention_mask: { dtype: 'int64', shape: ['N', 'L'] } };
+  fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+  return { textW, table };
+}
+
 function project(x: ArrayLike<number>, w: Float32Array, dim: number): number[] {
   const out = Array.from({ length: dim }, (_, j) => Array.from(x, (v, i) => v * w[i * dim + j]!).reduce((a, b) => a + b, 0));
   const norm = Math.hypot(...out);
@@ -112,6 +156,42 @@ t.test('a model in the recipe format: MiniLM + projection for text, the image to
 
   fs.appendFileSync(path.join(dir, 'image_encoder.onnx'), Buffer.from([0]));
   await t.rejects(loadBase(dir, JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')), context), /does not match its sha256/, 'a changed file is refused');
+});
+
+t.test('a text projection with token inputs (base-v2 format) gets the token ids and mask of the text', async (t) => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-base-')), 'base-test');
+  writeStandIn(dir);
+  const { textW, table } = writeTokenProjection(dir, true);
+  const model = await loadVersionDir(dir, context);
+  t.teardown(() => model.close());
+  t.match(model.info.textPreprocessing, /input_ids\/attention_mask/);
+
+  const tower = await openMiniLm(ensureMiniLm(), 2);
+  t.teardown(() => tower.close());
+  const texts = ['ladies black handbag', 'navy blue check shirt for men with long sleeves'];
+  const encoded = texts.map((text) => tower.tokenizer.encode(text));
+  const pooled = await tower.pooled(encoded);
+  const expected = texts.map((_, k) => {
+    const p = Array.from({ length: DIM }, (_, j) => Array.from(pooled[k]!, (v, i) => v * textW[i * DIM + j]!).reduce((a, b) => a + b, 0));
+    const bag = Array.from({ length: DIM }, (_, j) => encoded[k]!.reduce((sum, id) => sum + table[(id % BUCKETS) * DIM + j]!, 0) / encoded[k]!.length);
+    const out = p.map((v, j) => v + bag[j]!);
+    const norm = Math.hypot(...out);
+    return out.map((v) => v / norm);
+  });
+  const batch = await model.embedTexts(texts);
+  texts.forEach((text, k) => t.ok(maxAbsDiff(batch[k]!, expected[k]!) < 1e-5, `${text}: normalize(pooled·w + mean of the token rows), padding masked out`));
+  const [alone] = await model.embedTexts([texts[0]!]);
+  t.ok(maxAbsDiff(alone!, batch[0]!) < 1e-6, 'the same vector alone and in a padded batch');
+});
+
+t.test('model.json declaring token inputs the text projection does not take is refused', async (t) => {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-base-')), 'base-test');
+  writeStandIn(dir);
+  const manifestFile = path.join(dir, 'model.json');
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { text_projection: Record<string, unknown> };
+  manifest.text_projection.token_inputs = { input_ids: { dtype: 'int64' }, attention_mask: { dtype: 'int64' } };
+  fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+  await t.rejects(loadBase(dir, manifest as never, context), /declares token inputs/);
 });
 
 const bundled = fileURLToPath(new URL('../../models/base/', import.meta.url));

@@ -40,3 +40,19 @@ t.test('publish to MinIO, resolve from an empty cache', async (t) => {
   t.same([...(await b.embedTexts(['denim jacket']))[0]!], [...(await a.embedTexts(['denim jacket']))[0]!], 'same embeddings');
   t.equal(b.info.version, version);
 });
+
+t.test('a bundled version is published to MinIO at first use, so another machine finds it there', async (t) => {
+  const s3 = createS3();
+  const version = `test-bundled-${randomUUID().slice(0, 8)}`;
+  const bundled = writeTinyModel(fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-bundled-')), { seed: 13, version });
+  t.teardown(async () => {
+    const keys: string[] = [];
+    for await (const item of s3.listObjectsV2(buckets.models, `${version}/`, true)) keys.push((item as { name: string }).name);
+    await s3.removeObjects(buckets.models, keys);
+  });
+  const first = new ModelStore({ cacheDir: fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-cache-c-')), s3, bundledDirs: [bundled] });
+  await first.resolve(version);
+  const other = new ModelStore({ cacheDir: fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-cache-d-')), s3, bundledDirs: [] });
+  const dir = await other.resolve(version);
+  t.same(fs.readFileSync(path.join(dir, 'onnx', 'vision_model.onnx')), fs.readFileSync(path.join(bundled, 'onnx', 'vision_model.onnx')), 'downloaded from MinIO with the same bytes');
+});

@@ -26,10 +26,19 @@ t.test('tiny versions are generated into the cache once', async (t) => {
 t.test('a bundled directory serves the version its model.json names', async (t) => {
   const bundled = tmp();
   writeManifest(bundled, { source: 'tiny', version: 'base-v9', seed: 2 });
-  const store = new ModelStore({ cacheDir: tmp(), s3: null, bundledDirs: [bundled] });
-  t.equal(await store.resolve('base-v9'), bundled);
+  const cacheDir = tmp();
+  const store = new ModelStore({ cacheDir, s3: null, bundledDirs: [bundled] });
+  const dir = await store.resolve('base-v9');
+  t.equal(dir, path.join(cacheDir, 'models', 'base-v9'), 'copied into the cache at first use');
+  t.same(JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')), JSON.parse(fs.readFileSync(path.join(bundled, 'model.json'), 'utf8')));
+  fs.rmSync(path.join(bundled, 'model.json'));
+  t.equal(await store.resolve('base-v9'), dir, 'and still found there once the repository bundles another version');
   t.equal(await store.available('base-v9'), true);
   await t.rejects(store.resolve('base-v8'), ModelNotFoundError);
+  const other = tmp();
+  writeManifest(other, { source: 'tiny', version: 'base-v10', seed: 3 });
+  t.equal(await new ModelStore({ cacheDir: tmp(), s3: null, bundledDirs: [other] }).defaultVersion(), 'base-v10', 'the default is the bundled version');
+  t.equal(await new ModelStore({ cacheDir: tmp(), s3: null, bundledDirs: [tmp()] }).defaultVersion(), 'tiny', 'else the tiny model');
 });
 
 t.test('unknown and unsafe version names are ModelNotFoundError', async (t) => {

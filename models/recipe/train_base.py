@@ -158,12 +158,7 @@ class MiniLM:
         self.sess = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
 
     def _run(self, ids_list):
-        L = max(len(x) for x in ids_list)
-        ids = np.zeros((len(ids_list), L), dtype=np.int64)
-        mask = np.zeros((len(ids_list), L), dtype=np.int64)
-        for i, x in enumerate(ids_list):
-            ids[i, :len(x)] = x
-            mask[i, :len(x)] = 1
+        ids, mask = pad_ids(ids_list)
         hid = self.sess.run(["last_hidden_state"], {
             "input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
         m = mask[..., None].astype(np.float32)

@@ -1,6 +1,7 @@
 // The gateway's settings: limits every input is checked against, and the text-search mode used
 // when a request names none. Read from the environment by loadGatewayOptions; buildGateway takes
 // them as plain values so tests set them directly.
+import { intFrom } from '../streams/config.ts';
 
 export const SEARCH_MODES = ['vector', 'hybrid', 'name'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -54,14 +55,6 @@ export const defaultGatewayOptions: GatewayOptions = {
 
 type Env = Record<string, string | undefined>;
 
-function positive(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 export function parseSearchMode(raw: string | undefined, fallback: SearchMode = DEFAULT_SEARCH_MODE): SearchMode {
   if (raw === undefined || raw === '') return fallback;
   if (!(SEARCH_MODES as readonly string[]).includes(raw)) throw new Error(`VITRINA_SEARCH_MODE must be one of ${SEARCH_MODES.join(', ')}, got "${raw}"`);
@@ -71,14 +64,14 @@ export function parseSearchMode(raw: string | undefined, fallback: SearchMode = 
 export function loadGatewayOptions(env: Env = process.env): GatewayOptions {
   return {
     defaultMode: parseSearchMode(env.VITRINA_SEARCH_MODE),
-    uploadLimitBytes: positive(env, 'VITRINA_UPLOAD_LIMIT_BYTES', defaultGatewayOptions.uploadLimitBytes),
+    uploadLimitBytes: intFrom(env, 'VITRINA_UPLOAD_LIMIT_BYTES', defaultGatewayOptions.uploadLimitBytes),
     maxK: defaultGatewayOptions.maxK,
-    maxOffset: positive(env, 'VITRINA_MAX_OFFSET', defaultGatewayOptions.maxOffset),
+    maxOffset: intFrom(env, 'VITRINA_MAX_OFFSET', defaultGatewayOptions.maxOffset),
     maxQueryBytes: defaultGatewayOptions.maxQueryBytes,
-    filterValuesTtlMs: positive(env, 'VITRINA_FILTER_VALUES_TTL_MS', defaultGatewayOptions.filterValuesTtlMs),
-    maxImagePixels: positive(env, 'VITRINA_MAX_IMAGE_PIXELS', defaultGatewayOptions.maxImagePixels),
-    graphqlMaxDepth: positive(env, 'VITRINA_GRAPHQL_MAX_DEPTH', defaultGatewayOptions.graphqlMaxDepth),
-    graphqlMaxCost: positive(env, 'VITRINA_GRAPHQL_MAX_COST', defaultGatewayOptions.graphqlMaxCost),
+    filterValuesTtlMs: intFrom(env, 'VITRINA_FILTER_VALUES_TTL_MS', defaultGatewayOptions.filterValuesTtlMs),
+    maxImagePixels: intFrom(env, 'VITRINA_MAX_IMAGE_PIXELS', defaultGatewayOptions.maxImagePixels),
+    graphqlMaxDepth: intFrom(env, 'VITRINA_GRAPHQL_MAX_DEPTH', defaultGatewayOptions.graphqlMaxDepth),
+    graphqlMaxCost: intFrom(env, 'VITRINA_GRAPHQL_MAX_COST', defaultGatewayOptions.graphqlMaxCost),
     publicUrl: env.VITRINA_GATEWAY_PUBLIC_URL || undefined,
     healthTimeoutMs: defaultGatewayOptions.healthTimeoutMs,
   };

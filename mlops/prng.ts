@@ -1,20 +1,11 @@
 // Seeded pseudo-random numbers for everything in the MLOps loop that must repeat exactly for a
 // seed: the train/test split, the order of training batches, the augmented query images.
 import crypto from 'node:crypto';
+import { mulberry32 } from '../models/util/prng.ts';
+
+export { mulberry32 };
 
 export type Random = () => number;
-
-/** mulberry32: a small, fast 32-bit generator; uniform in [0, 1). */
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A 32-bit seed derived from a seed and labels, so independent streams do not overlap. */
 export function deriveSeed(seed: number, ...labels: Array<string | number>): number {

@@ -29,7 +29,8 @@ export interface VitrinaConfig {
 
 type Env = Record<string, string | undefined>;
 
-function intFrom(env: Env, name: string, fallback: number): number {
+/** A positive integer from the environment variable `name`, or `fallback` when it is unset or empty. */
+export function intFrom(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);

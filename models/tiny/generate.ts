@@ -14,7 +14,7 @@ import path from 'node:path';
 import { DataType, encodeModel, floatTensor, int64Tensor } from '../onnx/model-proto.ts';
 import { CLIP_MEAN, CLIP_STD } from '../sources/clip-preprocessor.ts';
 import { clipStyleTokenizerJson, END_TOKEN } from './clip-tokenizer.ts';
-import { mulberry32, uniformWeights } from './prng.ts';
+import { mulberry32, uniformWeights } from '../util/prng.ts';
 
 export const TINY_IMAGE_SIZE = 32;
 const TOKEN_WIDTH = 32;

@@ -17,7 +17,7 @@ import { basePreprocessing, loadBase } from '../../models/sources/base.ts';
 import type { LoadContext } from '../../models/sources/context.ts';
 import { ensureMiniLm, MINILM } from '../../models/sources/minilm-artifact.ts';
 import { openMiniLm } from '../../models/sources/minilm-text.ts';
-import { mulberry32, uniformWeights } from '../../models/tiny/prng.ts';
+import { mulberry32, uniformWeights } from '../../models/util/prng.ts';
 import { loadConfig } from '../../streams/config.ts';
 
 const DIM = 16;

@@ -10,7 +10,7 @@ import { loadVersionDir } from '../../models/load-version.ts';
 import { writeManifest } from '../../models/manifest.ts';
 import type { LoadContext } from '../../models/sources/context.ts';
 import { writeTinyModel } from '../../models/tiny/generate.ts';
-import { mulberry32, uniformWeights } from '../../models/tiny/prng.ts';
+import { mulberry32, uniformWeights } from '../../models/util/prng.ts';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-adapter-'));
 

@@ -1,5 +1,6 @@
-// A seeded pseudo-random generator (mulberry32) for the tiny model's weights: integer arithmetic
-// only, so the same seed gives the same float32 values on every machine and Node version.
+// The project's one seeded pseudo-random generator (mulberry32): integer arithmetic only, so the
+// same seed gives the same values on every machine and Node version. The tiny model's weights use
+// it, and so does everything in the MLOps loop that must repeat for a seed (mlops/prng.ts).
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

@@ -7,13 +7,13 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import sharp from 'sharp';
 import t from 'tap';
 import { loadVersionDir } from '../../models/load-version.ts';
 import { writeManifest } from '../../models/manifest.ts';
 import type { LoadContext } from '../../models/sources/context.ts';
 import { clipPreprocessing } from '../../models/sources/clip-preprocessor.ts';
 import { writeTinyModel } from '../../models/tiny/generate.ts';
+import { knownImage } from './known-image.ts';
 
 const reference = JSON.parse(fs.readFileSync(new URL('./encoder-parity-reference.json', import.meta.url), 'utf8')) as {
   tiny: { texts: string[]; text_embeddings: number[][]; image_150x100: number[] };
@@ -22,18 +22,6 @@ const reference = JSON.parse(fs.readFileSync(new URL('./encoder-parity-reference
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-clip-'));
 const context = (cacheDir: string): LoadContext => ({ cacheDir, log: () => undefined, loadVersion: () => Promise.reject(new Error('no other versions here')) });
 
-async function knownImage(width: number, height: number): Promise<Buffer> {
-  const raw = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y += 1) {
-    for (let x = 0; x < width; x += 1) {
-      const i = (y * width + x) * 3;
-      raw[i] = Math.floor((x * 255) / (width - 1));
-      raw[i + 1] = (y * 7 + x * 3) % 256;
-      raw[i + 2] = ((Math.floor(x / 10) + Math.floor(y / 10)) % 2) * 200 + 30;
-    }
-  }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer();
-}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let max = 0;

@@ -10,6 +10,7 @@ import { decodeRgb } from '../../models/image/decode.ts';
 import { normalizeToChw, preprocessImage, resizeAndCrop, type ImagePreprocessing } from '../../models/image/preprocess.ts';
 import { InvalidInputError } from '../../models/errors.ts';
 import { clipPreprocessing } from '../../models/sources/clip-preprocessor.ts';
+import { knownImage } from './known-image.ts';
 
 interface Summary {
   shape: number[];
@@ -23,19 +24,6 @@ const reference = JSON.parse(fs.readFileSync(new URL('./encoder-parity-reference
   base_pixels: Record<string, Summary>;
 };
 
-/** The known image: R a horizontal gradient, G a texture, B a 10-pixel checkerboard. */
-async function knownImage(width: number, height: number): Promise<Buffer> {
-  const raw = Buffer.alloc(width * height * 3);
-  for (let y = 0; y < height; y += 1) {
-    for (let x = 0; x < width; x += 1) {
-      const i = (y * width + x) * 3;
-      raw[i] = Math.floor((x * 255) / (width - 1));
-      raw[i + 1] = (y * 7 + x * 3) % 256;
-      raw[i + 2] = ((Math.floor(x / 10) + Math.floor(y / 10)) % 2) * 200 + 30;
-    }
-  }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).png().toBuffer();
-}
 
 const BASE: ImagePreprocessing = {
   resize: { width: 60, height: 80 },

@@ -440,6 +440,41 @@ def view_loss(v1, v2, scale):
     return 0.5 * (F.cross_entropy(logits, tgt) + F.cross_entropy(logits.t(), tgt))
 
 
+# ----------------------------------------------------------------------------- metadata captions
+
+# Short captions built from a training product's own styles.csv fields, in the dataset's own words
+# (no synonyms): gender, baseColour, articleType and usage. Each template names the fields it uses; a
+# caption is a positive for every image in the batch whose product has the same values in those fields.
+GENDER_PHRASE = {"Men": "for men", "Women": "for women", "Boys": "for boys", "Girls": "for girls",
+                 "Unisex": "unisex"}
+CAPTION_FIELDS = ("gender", "baseColour", "articleType", "usage")
+CAPTION_TEMPLATES = [  # (format, fields used)
+    ("{c} {t} {g}", ("gender", "baseColour", "articleType")),
+    ("{gw} {c} {t}", ("gender", "baseColour", "articleType")),
+    ("{c} {t}", ("baseColour", "articleType")),
+    ("{t} {g}", ("gender", "articleType")),
+    ("{u} {c} {t} {g}", ("gender", "baseColour", "articleType", "usage")),
+]
+
+
+def caption(row, k):
+    fmt, _ = CAPTION_TEMPLATES[k]
+    u = row["usage"] if row["usage"] not in ("", "NA") else ""
+    text = fmt.format(c=row["baseColour"], t=row["articleType"], g=GENDER_PHRASE.get(row["gender"], row["gender"]),
+                      gw=row["gender"], u=u)
+    return " ".join(text.lower().split())
+
+
+def caption_loss(cap, img, pos, scale):
+    """Multi-positive symmetric InfoNCE: pos[i, j] = caption i describes image j (pos[i, i] = 1)."""
+    logits = scale * cap @ img.t()
+    tc = pos / pos.sum(1, keepdim=True)
+    ti = pos.t() / pos.t().sum(1, keepdim=True)
+    lc = -(tc * F.log_softmax(logits, 1)).sum(1).mean()
+    li = -(ti * F.log_softmax(logits.t(), 1)).sum(1).mean()
+    return 0.5 * (lc + li)
+
+
 # ----------------------------------------------------------------------------- NL queries
 
 # (query, genders accepted, articleTypes accepted, baseColours accepted). Unisex is accepted
@@ -512,6 +547,8 @@ def main():
                     help="a token id gets its own bag row if it occurs in at least this many unique training titles")
     ap.add_argument("--fp16-min-numel", type=int, default=4096,
                     help="store text-projection float initializers with at least this many elements as float16 (0 = off)")
+    ap.add_argument("--caption-weight", type=float, default=0.0,
+                    help="weight of the metadata-caption/image InfoNCE (0 = off, as base-v2)")
     ap.add_argument("--init-from", type=Path, default=None,
                     help="load a checkpoint.pt (written after every epoch); with --epochs 0 this only evaluates and exports")
     args = ap.parse_args()
@@ -575,6 +612,28 @@ def main():
         log(f"[text] token bag: {len(kept)} of {int((counts > 0).sum())} token ids in the training titles "
             f"(>= {args.bag_min_count} titles) + 1 unknown row, width {args.bag_dim}")
 
+    cap = None
+    if args.caption_weight:
+        cap_strings = sorted({caption(rows[i], k) for i in train_idx for k in range(len(CAPTION_TEMPLATES))})
+        cpos = {c_: k for k, c_ in enumerate(cap_strings)}
+        cap_id = np.full((N, len(CAPTION_TEMPLATES)), -1, dtype=np.int64)
+        for i in train_idx:
+            for k in range(len(CAPTION_TEMPLATES)):
+                cap_id[i, k] = cpos[caption(rows[i], k)]
+        ch = hashlib.sha256("\n".join(cap_strings).encode()).hexdigest()[:12]
+        cap_pooled = torch.from_numpy(text_embedding_cache((onnx_p, tok_p), cap_strings,
+                                                           args.cache / f"captions_{ch}_{minilm_sha[:12]}.npz", args.threads))
+        c_ids, c_mask = pad_ids([e.ids for e in tok_text.encode_batch(cap_strings)])
+        codes = []
+        for f_ in CAPTION_FIELDS:
+            vals = {v: k for k, v in enumerate(sorted({r[f_] for r in rows}))}
+            codes.append(torch.tensor([vals[r[f_]] for r in rows]))
+        uses = torch.tensor([[f_ in used for f_ in CAPTION_FIELDS] for _, used in CAPTION_TEMPLATES])
+        cap = {"id": cap_id, "pooled": cap_pooled, "ids": torch.from_numpy(c_ids), "mask": torch.from_numpy(c_mask),
+               "codes": torch.stack(codes, 1), "uses": uses, "rng": np.random.default_rng(args.seed + 1)}
+        log(f"[text] metadata captions: {len(cap_strings)} unique over {len(CAPTION_TEMPLATES)} templates, "
+            f"e.g. {caption(rows[train_idx[0]], 0)!r}, {caption(rows[train_idx[0]], 4)!r}")
+
     # per-channel mean/std of the training images (rounded; these are the serving constants)
     tr = images[train_idx].reshape(-1, 3).astype(np.float64) / 255.0
     mean_l = [round(float(v), 4) for v in tr.mean(0)]
@@ -600,6 +659,7 @@ def main():
     heads = nn.ModuleList([CosineHead(args.dim, n_type), CosineHead(args.dim, n_col), CosineHead(args.dim, n_gen)])
     logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     view_scale = nn.Parameter(torch.tensor(math.log(1 / 0.1)))
+    cap_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     n_img = sum(p.numel() for p in tower.parameters())
     n_txt = sum(p.numel() for p in proj.parameters())
     log(f"[model] image tower {n_img:,} params; text projection {n_txt:,} params; dim {args.dim}")
@@ -617,7 +677,7 @@ def main():
             (decay if p.ndim >= 2 else no_decay).append(p)
     opt = torch.optim.AdamW([
         {"params": decay, "weight_decay": args.wd},
-        {"params": no_decay + [logit_scale, view_scale], "weight_decay": 0.0},
+        {"params": no_decay + [logit_scale, view_scale, cap_scale], "weight_decay": 0.0},
     ], lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
     steps_per_epoch = len(train_idx) // args.batch
     total_steps = steps_per_epoch * args.epochs
@@ -644,7 +704,7 @@ def main():
     for epoch in range(args.epochs):
         tower.train(); proj.train()
         perm = train_t[torch.randperm(len(train_t), generator=gen)]
-        t_ep, seen, agg = time.time(), 0, {"loss": 0.0, "clip": 0.0, "view": 0.0, "aux": 0.0}
+        t_ep, seen, agg = time.time(), 0, {"loss": 0.0, "clip": 0.0, "view": 0.0, "aux": 0.0, "cap": 0.0}
         nb = 0
         for b in range(steps_per_epoch):
             idx = perm[b * args.batch:(b + 1) * args.batch]
@@ -666,7 +726,20 @@ def main():
             l_view = view_loss(views[0], views[1], view_scale.exp().clamp(max=100)) if args.views == 2 else torch.zeros(())
             lt, lc, lg = lab_type[idx].repeat(args.views), lab_col[idx].repeat(args.views), lab_gen[idx].repeat(args.views)
             l_aux = (F.cross_entropy(heads[0](e), lt) + F.cross_entropy(heads[1](e), lc) + F.cross_entropy(heads[2](e), lg)) / 3
-            loss = l_clip + args.view_weight * l_view + args.aux_weight * l_aux
+            l_cap = torch.zeros(())
+            if cap is not None:
+                ks = cap["rng"].integers(0, len(CAPTION_TEMPLATES), size=len(idx))
+                ci = torch.from_numpy(cap["id"][idx.numpy(), ks])
+                cm = cap["mask"][ci]
+                Lc = int(cm.sum(1).max())
+                c = F.normalize(proj(cap["pooled"][ci], cap["ids"][ci, :Lc], cm[:, :Lc]), dim=-1)
+                used = cap["uses"][torch.from_numpy(ks)]                      # [B, fields]
+                cd = cap["codes"][idx]                                         # [B, fields]
+                same = cd[:, None, :] == cd[None, :, :]                        # [B, B, fields]
+                pos = (same | ~used[:, None, :]).all(-1).float()
+                cs = cap_scale.exp().clamp(max=100)
+                l_cap = sum(caption_loss(c, v, pos, cs) for v in views) / len(views)
+            loss = l_clip + args.view_weight * l_view + args.aux_weight * l_aux + args.caption_weight * l_cap
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -675,17 +748,18 @@ def main():
             nb += 1
             agg["loss"] += loss.detach().item(); agg["clip"] += l_clip.detach().item()
             agg["view"] += float(l_view.detach()); agg["aux"] += l_aux.detach().item()
+            agg["cap"] += float(l_cap.detach())
             if step % 25 == 0 or b == steps_per_epoch - 1:
                 el = time.time() - t_ep
                 log(f"epoch {epoch + 1}/{args.epochs} step {b + 1}/{steps_per_epoch} loss {loss.detach().item():.4f} "
-                    f"(clip {l_clip.detach().item():.3f} view {float(l_view.detach()):.3f} aux {l_aux.detach().item():.3f}) "
+                    f"(clip {l_clip.detach().item():.3f} view {float(l_view.detach()):.3f} aux {l_aux.detach().item():.3f} cap {float(l_cap.detach()):.3f}) "
                     f"T {1 / scale.detach().item():.4f} lr {lr_at(step - 1):.2e} {seen / el:.0f} images/s")
             if step >= total_steps:
                 done = True
                 break
         el = time.time() - t_ep
         log(f"[epoch {epoch + 1}] mean loss {agg['loss'] / nb:.4f} clip {agg['clip'] / nb:.4f} "
-            f"view {agg['view'] / nb:.4f} aux {agg['aux'] / nb:.4f}; {el:.0f}s, {seen / el:.0f} images/s, "
+            f"view {agg['view'] / nb:.4f} aux {agg['aux'] / nb:.4f} cap {agg['cap'] / nb:.4f}; {el:.0f}s, {seen / el:.0f} images/s, "
             f"elapsed {time.time() - t_train:.0f}s")
         torch.save({"tower": tower.state_dict(), "proj": proj.state_dict(), "logit_scale": logit_scale.detach(),
                     "epoch": epoch + 1}, args.out / "checkpoint.pt")
@@ -889,7 +963,8 @@ def main():
         "training": {
             "seed": args.seed, "epochs": args.epochs, "batch": args.batch, "views": args.views,
             "lr": args.lr, "weight_decay": args.wd, "warmup_steps": args.warmup_steps,
-            "view_weight": args.view_weight, "aux_weight": args.aux_weight, "jpeg_p": args.jpeg_p,
+            "view_weight": args.view_weight, "aux_weight": args.aux_weight,
+            "caption_weight": args.caption_weight, "jpeg_p": args.jpeg_p,
             "bag_dim": args.bag_dim, "bag_min_count": args.bag_min_count if args.bag_dim else None,
             "bf16_autocast": use_bf16, "threads": args.threads, "steps": step,
             "train_seconds": round(train_seconds, 1), "total_seconds": round(total_seconds, 1),

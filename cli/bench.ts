@@ -43,7 +43,7 @@ export function registerBench(program: Command): void {
   bench
     .command('encoder')
     .description('the model server: texts/s and images/s through gRPC vs in-process, p50/p95 latency, peak memory (int8 side by side when present)')
-    .option('--model <version>', 'model version (default: base-v2 when available, else tiny)')
+    .option('--model <version>', 'model version (default: the base model bundled in models/base when available, else tiny)')
     .option('--texts <n>', 'texts to embed (2000)', (v) => Number(v))
     .option('--images <n>', 'images to embed (1000)', (v) => Number(v))
     .option('--batch <n>', 'in-process batch and server max batch (32)', (v) => Number(v))
@@ -58,7 +58,7 @@ export function registerBench(program: Command): void {
   bench
     .command('quality')
     .description('champion (the base model) against a fine-tuned challenger on the shared dataset, through the MLOps loop: all metrics, split, seeds, run time')
-    .option('--base <version>', 'champion to fine-tune (default base-v2)')
+    .option('--base <version>', 'champion to fine-tune (default: the base model bundled in models/base)')
     .option('--seed <n>', 'seed of the split, training and augmentation', (v) => Number(v), 42)
     .option('--test-fraction <f>', 'share held out per articleType', (v) => Number(v), 0.2)
     .option('--epochs <n>', 'training epochs (default 10)', (v) => Number(v))

@@ -8,7 +8,7 @@
 //   model            serve this version and ignore promotions: a version name ("tiny", "base-v2"),
 //                    a model directory, or the base URL of a CLIP ONNX export
 //   defaultModel     the champion while no ModelPromoted event exists — VITRINA_DEFAULT_MODEL, else
-//                    "base-v2" when the cache, MinIO or the repository has it, else "tiny"
+//                    the version models/base bundles (model.json) when available, else "tiny"
 //   followPromotions read vitrina.model-promotions to its end at start and hot-swap on each new
 //                    ModelPromoted (default: true unless `model` is given); needs Kafka and the registry
 //   modelName        the ModelPromoted.modelName followed — "vitrina"

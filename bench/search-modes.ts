@@ -103,16 +103,21 @@ export async function measureModes(gatewayUrl: string, sample: SampleProduct[], 
 /** Differences smaller than this count as ties: 0.01 of NL precision@10 is about 2 of the 220 judged results. */
 export const MODE_TIE_MARGIN = 0.01;
 
+/** A default mode must answer a single search within this p50 (the brief promises results in tens of milliseconds). */
+export const MODE_LATENCY_BUDGET_MS = 100;
+
 export const DEFAULT_MODE_RULE =
-  'keep the modes within 0.01 of the best natural-language precision@10; of those, the modes within 0.01 of the best articleType group accuracy@10 of the title queries; of those, the fastest (p50 latency). Differences under 0.01 (about 2 of the 220 judged NL results) are treated as noise.';
+  'only modes whose p50 latency at concurrency 1 is at most 100 ms are candidates (all of them when none is); keep the modes within 0.01 of the best natural-language precision@10; of those, the modes within 0.01 of the best articleType group accuracy@10 of the title queries; of those, the fastest (p50 latency). Differences under 0.01 (about 2 of the 220 judged NL results) are treated as noise.';
 
 /** The default text-search mode by DEFAULT_MODE_RULE. */
 export function chooseDefaultMode(results: ModeResult[]): SearchMode {
+  const fast = results.filter((r) => r.latencyMs.p50 <= MODE_LATENCY_BUDGET_MS);
+  const candidates = fast.length > 0 ? fast : results;
   const within = (list: ModeResult[], score: (r: ModeResult) => number): ModeResult[] => {
     const best = Math.max(...list.map(score));
     return list.filter((r) => score(r) >= best - MODE_TIE_MARGIN - 1e-12);
   };
-  const byNl = within(results, (r) => r.nlQueries.precisionAt10);
+  const byNl = within(candidates, (r) => r.nlQueries.precisionAt10);
   const byGroup = within(byNl, (r) => r.titleQueries.articleTypeGroupAccAt10);
   return [...byGroup].sort((a, b) => a.latencyMs.p50 - b.latencyMs.p50)[0]!.mode;
 }

@@ -8,11 +8,12 @@ export type SearchMode = (typeof SEARCH_MODES)[number];
 
 /**
  * The text-search mode a request without `mode` gets (VITRINA_SEARCH_MODE overrides it). Chosen by
- * `vitrina bench search` (bench/search-modes.ts, chooseDefaultMode) on the real catalog:
- * natural-language precision@10 first, then articleType group accuracy@10, then speed, differences
- * under 0.01 counting as ties. With base-v2: name 0.896 and hybrid 0.900 tie on NL precision@10
- * (vector 0.609), tie on articleType group accuracy@10 (0.892 / 0.890), and name answers in 16 ms
- * at p50 against hybrid's 140 ms (base-v1 gave the same choice); see gateway/README.md.
+ * `vitrina bench search` (bench/search-modes.ts, chooseDefaultMode) on the real catalog: only
+ * modes with a p50 within 100 ms, then natural-language precision@10, then articleType group
+ * accuracy@10, then speed, differences under 0.01 counting as ties. With base-v3: hybrid leads on
+ * NL precision@10 (0.941 vs name 0.905, vector 0.682) but answers in 248 ms at p50, so it is no
+ * candidate; name beats vector on both quality figures (base-v1 and base-v2 chose name too); see
+ * gateway/README.md.
  */
 export const DEFAULT_SEARCH_MODE: SearchMode = 'name';
 

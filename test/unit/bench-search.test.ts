@@ -73,7 +73,7 @@ t.test('result lists become a Ranked the evaluator metrics read', async (t) => {
   t.equal(group.get(3), (2 / 3 + 1 / 3) / 2, 'missing rows count as outside the group');
 });
 
-t.test('the default-mode rule: NL precision first, then articleType group accuracy, then speed; under 0.01 is a tie', async (t) => {
+t.test('the default-mode rule: a p50 within 100 ms, then NL precision, then articleType group accuracy, then speed; under 0.01 is a tie', async (t) => {
   const r = (mode: ModeResult['mode'], nl: number, typeAcc: number, p50: number): ModeResult => ({
     mode,
     titleQueries: { queries: 1, exactIdAccAt1: 0, exactIdAccAt10: 0, sameNameAccAt1: 0, sameNameAccAt10: 0, articleTypeGroupAccAt10: typeAcc, masterCategoryGroupAccAt10: 0 },
@@ -84,4 +84,6 @@ t.test('the default-mode rule: NL precision first, then articleType group accura
   t.equal(chooseDefaultMode([r('vector', 0.6, 0.7, 10), r('hybrid', 0.9, 0.8, 100), r('name', 0.905, 0.7, 10)]), 'hybrid', 'an NL lead under 0.01 is a tie: group accuracy decides');
   t.equal(chooseDefaultMode([r('vector', 0.6, 0.95, 10), r('hybrid', 0.9, 0.873, 164), r('name', 0.9045, 0.87, 18)]), 'name', 'ties on both: the faster mode');
   t.equal(chooseDefaultMode([r('vector', 0.9, 0.8, 20), r('hybrid', 0.9, 0.8, 164), r('name', 0.9, 0.8, 18)]), 'name', 'a full tie: the fastest');
+  t.equal(chooseDefaultMode([r('vector', 0.68, 0.83, 33), r('hybrid', 0.941, 0.901, 248), r('name', 0.905, 0.896, 35)]), 'name', 'a clear NL lead over 100 ms p50 is not a candidate');
+  t.equal(chooseDefaultMode([r('vector', 0.6, 0.8, 150), r('hybrid', 0.9, 0.8, 300), r('name', 0.7, 0.8, 120)]), 'hybrid', 'none within the budget: all are candidates again');
 });

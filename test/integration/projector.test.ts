@@ -22,6 +22,27 @@ function product(id: number): ProductIngested {
   };
 }
 
+/**
+ * n consecutive product ids that no earlier run left in the products table. The test stack keeps its
+ * state between runs, and a revision count over ids that an earlier run also emitted would read 2
+ * for those rows (a clean-clone run failed that way: one id drawn again, revisions 601 for 600 rows).
+ */
+async function freshIds(rt: Runtime, n: number): Promise<number[]> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = idBase();
+    const ids = Array.from({ length: n }, (_, i) => base + i);
+    const taken = await rt.db
+      .query<{ n: number }>('SELECT count(*)::int AS n FROM products WHERE id = ANY($1)', [ids])
+      .then((r) => r.rows[0]!.n)
+      .catch((err: { code?: string }) => {
+        if (err.code === '42P01') return 0; // no products table yet: a fresh test state
+        throw err;
+      });
+    if (taken === 0) return ids;
+  }
+  throw new Error(`no range of ${n} unused product ids in 20 draws`);
+}
+
 async function emit(rt: Runtime, ids: number[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 200) {
     await rt.producer.send(topics.products.name, ids.slice(i, i + 200).map((id) => ({ key: String(id), value: product(id) })));
@@ -40,7 +61,7 @@ function startProcess(group: string): ChildProcess {
 t.test('a projector killed mid-way and restarted loses no row and applies none twice', async (t) => {
   const rt = createRuntime('test-projector-kill');
   t.teardown(() => rt.close());
-  const ids = Array.from({ length: 1500 }, (_, i) => idBase() + i);
+  const ids = await freshIds(rt, 1500);
   const group = uniqueGroup('kill');
   await emit(rt, ids);
   const first = startProcess(group);
@@ -59,7 +80,7 @@ t.test('a projector killed mid-way and restarted loses no row and applies none t
 t.test('two projector instances split the partitions and apply every event once', async (t) => {
   const rt = createRuntime('test-projector-pair');
   t.teardown(() => rt.close());
-  const ids = Array.from({ length: 600 }, (_, i) => idBase() + i);
+  const ids = await freshIds(rt, 600);
   const group = uniqueGroup('pair');
   const a = createProjector(productsProjection, rt, { groupId: group, maxBatch: 50 });
   const b = createProjector(productsProjection, rt, { groupId: group, maxBatch: 50 });
@@ -80,7 +101,8 @@ t.test('two projector instances split the partitions and apply every event once'
 t.test('a poison message goes to the dead-letter topic with its reason and the projector goes on', async (t) => {
   const rt = createRuntime('test-projector-poison');
   t.teardown(() => rt.close());
-  const [before, after] = [idBase(), idBase()];
+  const fresh = await freshIds(rt, 2);
+  const [before, after] = [fresh[0]!, fresh[1]!];
   const poisonKey = `poison-${before}`;
   await emit(rt, [before]);
   await rt.producer.sendRaw(topics.products.name, [{ key: poisonKey, value: Buffer.from('definitely not avro') }]);

@@ -626,13 +626,9 @@ def main():
         cap_pooled = torch.from_numpy(text_embedding_cache((onnx_p, tok_p), cap_strings,
                                                            args.cache / f"captions_{ch}_{minilm_sha[:12]}.npz", args.threads))
         c_ids, c_mask = pad_ids([e.ids for e in tok_text.encode_batch(cap_strings)])
-        codes = []
-        for f_ in CAPTION_FIELDS:
-            vals = {v: k for k, v in enumerate(sorted({r[f_] for r in rows}))}
-            codes.append(torch.tensor([vals[r[f_]] for r in rows]))
         uses = torch.tensor([[f_ in used for f_ in CAPTION_FIELDS] for _, used in CAPTION_TEMPLATES])
         cap = {"id": cap_id, "pooled": cap_pooled, "ids": torch.from_numpy(c_ids), "mask": torch.from_numpy(c_mask),
-               "codes": torch.stack(codes, 1), "uses": uses, "rng": np.random.default_rng(args.seed + 1)}
+               "uses": uses, "rng": np.random.default_rng(args.seed + 1)}
         log(f"[text] metadata captions: {len(cap_strings)} unique over {len(CAPTION_TEMPLATES)} templates, "
             f"e.g. {caption(rows[train_idx[0]], 0)!r}, {caption(rows[train_idx[0]], 4)!r}")
 
@@ -653,6 +649,8 @@ def main():
     lab_type, n_type = labels("articleType")
     lab_col, n_col = labels("baseColour")
     lab_gen, n_gen = labels("gender")
+    if cap is not None:  # per product, the code of each caption field (same coding as the labels)
+        cap["codes"] = torch.stack([labels(f_)[0] for f_ in CAPTION_FIELDS], 1)
 
     # --- models
     widths = tuple(int(w) for w in args.widths.split(","))

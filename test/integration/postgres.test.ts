@@ -4,19 +4,14 @@ import t from 'tap';
 import pg from 'pg';
 import pgvector from 'pgvector/pg';
 import { loadConfig } from '../../streams/config.ts';
+import { mulberry32 } from '../../models/util/prng.ts';
 
 const DIM = 512;
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-1, 1), from the project's one seeded generator. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return (((x ^ (x >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 
 function randomVector(next: () => number): number[] {

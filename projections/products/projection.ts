@@ -5,6 +5,9 @@ import { physical } from '../catalog.ts';
 import { ident } from '../db.ts';
 import type { Projection } from '../projection.ts';
 
+/** Products per INSERT statement (× the column count stays far below 65,535 parameters). */
+const UPSERT_CHUNK = 1000;
+
 export const PRODUCT_COLUMNS = [
   'id',
   'gender',
@@ -91,17 +94,22 @@ export const productsProjection: Projection = {
     }
     const rows = [...latest.values()].map(({ event, events }) => row(event, events));
     const width = PRODUCT_COLUMNS.length;
-    const values = rows.map((_, r) => `(${PRODUCT_COLUMNS.map((__, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
     const table = ident(physical('products', generation));
     const updates = PRODUCT_COLUMNS.filter((c) => c !== 'id' && c !== 'revision')
       .map((c) => `${c} = EXCLUDED.${c}`)
       .concat(`revision = ${table}.revision + EXCLUDED.revision`)
       .join(', ');
-    await client.query(
-      `INSERT INTO ${table} (${PRODUCT_COLUMNS.join(', ')}) VALUES ${values}
-       ON CONFLICT (id) DO UPDATE SET ${updates}`,
-      rows.flat(),
-    );
+    // One statement per chunk: the protocol counts a statement's parameters in 16 bits, and a
+    // replay batch can hold thousands of products (one over 65,535 parameters failed as one statement).
+    for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
+      const chunk = rows.slice(start, start + UPSERT_CHUNK);
+      const values = chunk.map((_, r) => `(${PRODUCT_COLUMNS.map((__, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
+      await client.query(
+        `INSERT INTO ${table} (${PRODUCT_COLUMNS.join(', ')}) VALUES ${values}
+         ON CONFLICT (id) DO UPDATE SET ${updates}`,
+        chunk.flat(),
+      );
+    }
   },
 
   async finish(client, generation) {

@@ -8,6 +8,9 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev
 COPY . .
+# Runs as the image's unprivileged `node` user; only the model/stack cache is writable by it.
+RUN mkdir -p /var/cache/vitrina && chown node:node /var/cache/vitrina
+USER node
 ENV VITRINA_GATEWAY_HOST=0.0.0.0 \
     VITRINA_CACHE_DIR=/var/cache/vitrina
 EXPOSE 8080 50051

@@ -43,10 +43,10 @@ export interface UiPluginOptions {
   [option: string]: unknown;
 }
 
-function securityHeaders(reply: { header(name: string, value: string): unknown }): void {
-  reply.header('X-Content-Type-Options', 'nosniff');
-  reply.header('Referrer-Policy', 'same-origin');
-}
+const SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'same-origin'],
+];
 
 export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, options) => {
   const root = typeof options.root === 'string' ? options.root : UI_ROOT;
@@ -65,14 +65,14 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, options
     cacheControl: false,
     schemaHide: true,
     // Revalidated on every load (ETag/Last-Modified answer 304), so a new UI shows at once.
-    setHeaders: (reply) => {
-      reply.header('Cache-Control', 'no-cache');
-      securityHeaders(reply);
+    setHeaders: (res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     },
   });
 
   const sendIndex = (reply: FastifyReply): FastifyReply => {
-    securityHeaders(reply);
+    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
     return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').header('Content-Security-Policy', UI_CONTENT_SECURITY_POLICY).send(index);
   };
   for (const url of UI_PAGES) {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { buildGateway, type BuildOptions, type Gateway } from '../gateway/app.ts';
 import { loadGatewayOptions } from '../gateway/config.ts';
+import { GATEWAY_DB_TIMEOUTS } from '../gateway/deadline.ts';
 import { createPool } from '../projections/db.ts';
 import { SearchCore } from '../projections/embeddings/search.ts';
 import { createEncoderClient } from '../proto/client.ts';
@@ -36,7 +37,7 @@ export interface RunningGateway {
 export async function startGateway(options: StartGatewayOptions = {}): Promise<RunningGateway> {
   const config = options.config ?? loadConfig();
   const host = options.host ?? '127.0.0.1';
-  const db = createPool(config.databaseUrl, 16);
+  const db = createPool(config.databaseUrl, 16, GATEWAY_DB_TIMEOUTS);
   const encoder = createEncoderClient(options.modelServerAddress ?? config.modelServerAddress, 10_000);
   // The gateway caches the catalog's filter values itself (and reads them again when a request
   // names a value it has not seen), so the core's own cache is kept short.

@@ -8,6 +8,7 @@ import type * as Minio from 'minio';
 import type { Logger } from '../streams/logger.ts';
 import { defaultGatewayOptions, type GatewayOptions } from './config.ts';
 import type { Encoder, SearchBackend } from './core.ts';
+import { addRequestDeadline } from './deadline.ts';
 import { classify } from './errors.ts';
 import { graphqlPlugin, type GraphqlExtension } from './plugins/graphql.ts';
 import { healthRoutes } from './plugins/health.ts';
@@ -113,6 +114,8 @@ export async function buildGateway(deps: GatewayDeps, build: BuildOptions = {}):
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}`, statusCode: 404 }),
   );
+
+  addRequestDeadline(app);
 
   await registerOpenApi(app, packageVersion());
   await app.register(searchRoutes, { prefix: API_PREFIX, service });

@@ -2,6 +2,7 @@
 // status a client can act on: 4xx for what the request got wrong, 503 when a server the gateway
 // depends on (model server, database, object store) cannot be reached, 500 only for bugs.
 import { STATUS_CODES } from 'node:http';
+import { isDatabaseUnavailable } from '../projections/db.ts';
 import { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from '../projections/embeddings/errors.ts';
 
 export interface ErrorBody {
@@ -89,6 +90,12 @@ function isConnectionError(err: Error): boolean {
   return /Connection terminated|timeout exceeded when trying to connect/i.test(err.message);
 }
 
+/** A timeout or lost session of the database pool (not a socket error, which may be MinIO's). */
+function isDatabaseStall(err: Error): boolean {
+  const code = (err as { code?: unknown }).code;
+  return isDatabaseUnavailable(err) && !(typeof code === 'string' && code.startsWith('E'));
+}
+
 /**
  * The status and message an error is answered with. Fastify's own errors (validation, body too
  * large, unsupported content type, multipart limits) carry a 4xx statusCode and a message meant
@@ -114,6 +121,7 @@ export function classify(err: unknown): ErrorBody & { code: string } {
     const mapped = fromModelServer(err, 'request');
     if (mapped instanceof GatewayError) return body(mapped.statusCode, mapped.message, mapped.code);
   }
+  if (isDatabaseStall(err)) return body(503, `the database is not answering (${err.message}); try again shortly`);
   if (isConnectionError(err)) return body(503, 'a backing service (database or object store) is unavailable; try again shortly');
   return body(500, 'internal error');
 }

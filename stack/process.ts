@@ -87,7 +87,8 @@ export function residentBytes(pid: number): number | undefined {
   return found ? total : undefined;
 }
 
-function descendants(pid: number): number[] {
+/** Every process below pid (children, their children, ...), from ps. */
+export function descendants(pid: number): number[] {
   const result = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
   const children = (result.stdout ?? '').split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
   return children.flatMap((child) => [child, ...descendants(child)]);

@@ -1,0 +1,32 @@
+// Every request is answered within a deadline: when its handler has not replied after
+// VITRINA_REQUEST_DEADLINE_MS (default 4 s) from the request's arrival, because a server it waits
+// on (the database, the model server, the object store) is stalled, the client gets a 503 with
+// Retry-After and a message saying so, instead of a connection that hangs. The handler's late
+// result is dropped (Fastify logs it as "Reply was already sent"). The database pool's own
+// timeouts (GATEWAY_DB_TIMEOUTS) are shorter, so a stalled database is usually answered by the
+// error mapping before this deadline fires; this is the net under every other dependency.
+import type { FastifyInstance } from 'fastify';
+import type { PoolTimeouts } from '../projections/db.ts';
+import { intFrom } from '../streams/config.ts';
+import { unavailable } from './errors.ts';
+
+export const DEFAULT_REQUEST_DEADLINE_MS = 4000;
+
+/** The gateway's database pool: a connection or a free client within 2 s, a query's answer within 2.5 s. */
+export const GATEWAY_DB_TIMEOUTS: Required<PoolTimeouts> = { connectTimeoutMs: 2000, queryTimeoutMs: 2500 };
+
+export function requestDeadlineMs(env: Record<string, string | undefined> = process.env): number {
+  return intFrom(env, 'VITRINA_REQUEST_DEADLINE_MS', DEFAULT_REQUEST_DEADLINE_MS);
+}
+
+export function addRequestDeadline(app: FastifyInstance, deadlineMs: number = requestDeadlineMs()): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const timer = setTimeout(() => {
+      if (reply.sent || reply.raw.headersSent || reply.raw.destroyed) return;
+      request.log.warn({ url: request.url, deadlineMs }, 'request deadline passed; answering 503');
+      void reply.send(unavailable(`no answer within ${deadlineMs / 1000} s: a server the gateway depends on (database, model server or object store) is not answering; try again shortly`));
+    }, deadlineMs);
+    timer.unref();
+    reply.raw.once('close', () => clearTimeout(timer));
+  });
+}

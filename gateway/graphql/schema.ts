@@ -1,6 +1,12 @@
 // The GraphQL schema of the search API: the same operations as REST, over the same service.
 import { SEARCH_MODES } from '../config.ts';
-import { COST_DIRECTIVE } from './limits.ts';
+import { COST_DIRECTIVE, WEIGHTS } from './limits.ts';
+
+// What each resolver runs, priced in WEIGHTS: a product lookup is a database query; similar looks
+// the product up, then queries its neighbours; a text search encodes the query and queries the
+// index; an image search reads the object, encodes it and queries; facets aggregate the catalog
+// (priced as two queries).
+const { dbQuery, encode, objectRead } = WEIGHTS;
 
 export const typeDefs = /* GraphQL */ `
 ${COST_DIRECTIVE}
@@ -49,7 +55,7 @@ type Product {
   "URL of the image, served by the gateway"
   imageUrl: String
   "more like this: the products whose images are nearest to this one's"
-  similar(k: Int = 10, offset: Int = 0, filters: SearchFilters): SearchPage! @cost(weight: 10, multiplier: "k")
+  similar(k: Int = 10, offset: Int = 0, filters: SearchFilters): SearchPage! @cost(weight: ${2 * dbQuery}, multiplier: "k")
 }
 
 type Hit {
@@ -65,6 +71,24 @@ type ImageInfo {
   bytes: Int!
 }
 
+"An attribute read from a text query: applied as a filter, an exclusion (negated words) or a boost."
+type Understood {
+  attribute: String!
+  "the catalog values it stands for, as applied"
+  values: [String!]!
+  "the words of the query it was read from"
+  text: String!
+  "vocabulary (a catalog value), synonym (a shopper's word) or typo (a one-edit correction)"
+  source: String!
+  negated: Boolean!
+  "filter, exclude or boost"
+  applied: String!
+  "the least certain is relaxed first when nothing is found"
+  certainty: Float!
+  "search again with ignore: [attribute] to drop it"
+  removable: Boolean!
+}
+
 "The query as the gateway understood it."
 type QueryEcho {
   kind: String!
@@ -75,6 +99,12 @@ type QueryEcho {
   image: ImageInfo
   productId: Int
   filters: AppliedFilters!
+  "what query understanding read from q and applied (text search, unless understand: false)"
+  understood: [Understood!]
+  "the text that was embedded: q without negated words, typos corrected"
+  searchedText: String
+  "understood items dropped (least certain first) because with them nothing was found"
+  relaxed: [Understood!]
 }
 
 type SearchPage {
@@ -100,12 +130,12 @@ type Facet {
 
 type Query {
   "text search"
-  search(q: String!, k: Int = 10, offset: Int = 0, mode: SearchMode, filters: SearchFilters): SearchPage! @cost(weight: 10, multiplier: "k")
+  search(q: String!, k: Int = 10, offset: Int = 0, mode: SearchMode, filters: SearchFilters, understand: Boolean = true, ignore: [String!]): SearchPage! @cost(weight: ${encode + dbQuery}, multiplier: "k")
   "image search with an image already put in the uploads bucket"
-  searchByImageKey(objectKey: String!, k: Int = 10, offset: Int = 0, filters: SearchFilters): SearchPage! @cost(weight: 20, multiplier: "k")
+  searchByImageKey(objectKey: String!, k: Int = 10, offset: Int = 0, filters: SearchFilters): SearchPage! @cost(weight: ${objectRead + encode + dbQuery}, multiplier: "k")
   "a product by id; null if it is not in the search index"
-  product(id: Int!): Product
+  product(id: Int!): Product @cost(weight: ${dbQuery})
   "for each filter attribute, the number of products per value among those matching the filters"
-  facets(filters: SearchFilters): [Facet!]! @cost(weight: 20)
+  facets(filters: SearchFilters): [Facet!]! @cost(weight: ${2 * dbQuery})
 }
 `;

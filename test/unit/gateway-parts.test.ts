@@ -70,11 +70,11 @@ t.test('GraphQL limits: depth counts nested fields, cost multiplies by k, fragme
   const check = (query: string, variables: Record<string, unknown> = {}, limits = { maxDepth: 8, maxCost: 5000 }): string[] =>
     validate(schema, parse(query), [limitsRule(limits, variables)]).map((e) => e.message);
   t.same(check('{ search(q: "a") { k hits { score product { id } } } }'), [], 'a plain search passes');
-  // search: 10 + k × (k 1 + hits (1 + score 1 + product (1 + id 1))) = 10 + 10 × 5
-  t.match(check('{ search(q: "a") { k hits { score product { id } } } }', {}, { maxDepth: 8, maxCost: 59 }), [/would cost 60; the limit is 59/]);
-  t.same(check('{ search(q: "a") { k hits { score product { id } } } }', {}, { maxDepth: 8, maxCost: 60 }), []);
-  t.match(check('query($k: Int) { search(q: "a", k: $k) { k } }', { k: 100 }, { maxDepth: 8, maxCost: 100 }), [/would cost 110/], 'k from a variable');
-  t.match(check('{ ...f } fragment f on Query { search(q: "a", k: 50) { k } }', {}, { maxDepth: 8, maxCost: 59 }), [/would cost 60/], 'through a fragment');
+  // search: 100 (an encoding and a query) + k × (k 1 + hits (1 + score 1 + product (1 + id 1))) = 100 + 10 × 5
+  t.match(check('{ search(q: "a") { k hits { score product { id } } } }', {}, { maxDepth: 8, maxCost: 149 }), [/would cost 150; the limit is 149/]);
+  t.same(check('{ search(q: "a") { k hits { score product { id } } } }', {}, { maxDepth: 8, maxCost: 150 }), []);
+  t.match(check('query($k: Int) { search(q: "a", k: $k) { k } }', { k: 100 }, { maxDepth: 8, maxCost: 100 }), [/would cost 200/], 'k from a variable');
+  t.match(check('{ ...f } fragment f on Query { search(q: "a", k: 50) { k } }', {}, { maxDepth: 8, maxCost: 149 }), [/would cost 150/], 'through a fragment');
   t.match(check('{ search(q: "a") { hits { product { similar { hits { product { id } } } } } } }', {}, { maxDepth: 5, maxCost: 1e9 }), [/nested 7 fields deep; the limit is 5/]);
   t.same(check('{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }', {}, { maxDepth: 2, maxCost: 2 }), [], 'introspection is free');
   t.same(check('{ ...a } fragment a on Query { ...a }'), [], 'a fragment cycle does not hang (other rules report it)');

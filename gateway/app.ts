@@ -2,6 +2,7 @@
 // dependencies they use. The caller owns the dependencies (search core, model-server client, S3
 // client) and closes them; tests build the gateway with real ones.
 import fs from 'node:fs';
+import type { ServerOptions } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import Fastify from 'fastify';
 import type * as Minio from 'minio';
@@ -10,6 +11,7 @@ import { defaultGatewayOptions, type GatewayOptions } from './config.ts';
 import type { Encoder, SearchBackend } from './core.ts';
 import { addRequestDeadline } from './deadline.ts';
 import { classify } from './errors.ts';
+import { checkQueryEncoding, strictInput } from './strict-input.ts';
 import { graphqlPlugin, type GraphqlExtension } from './plugins/graphql.ts';
 import { healthRoutes } from './plugins/health.ts';
 import { imageRoutes } from './plugins/images.ts';
@@ -88,8 +90,13 @@ function packageVersion(): string {
 export async function buildGateway(deps: GatewayDeps, build: BuildOptions = {}): Promise<Gateway> {
   const { logger = false, plugins = [], graphqlExtensions = [], graphiql = false, trustProxy = false, ...overrides } = build;
   const options: GatewayOptions = { ...defaultGatewayOptions, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
-  const fastifyOptions: FastifyServerOptions = {
+  const fastifyOptions: FastifyServerOptions & { http: ServerOptions } = {
     trustProxy,
+    // Bounded connections: see GatewayOptions; Node checks the header and request limits every second.
+    http: { headersTimeout: options.headersTimeoutMs, requestTimeout: options.requestTimeoutMs, connectionsCheckingInterval: 1000 },
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    connectionTimeout: options.connectionTimeoutMs,
     routerOptions: { maxParamLength: 1100 }, // image keys are path parameters
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     schemaErrorFormatter: (errors, dataVar) => formatSchemaErrors(errors as AjvError[], dataVar),
@@ -116,6 +123,8 @@ export async function buildGateway(deps: GatewayDeps, build: BuildOptions = {}):
   );
 
   addRequestDeadline(app);
+  app.addHook('onRequest', async (request) => checkQueryEncoding(request.raw.url ?? ''));
+  app.addHook('preValidation', strictInput);
 
   await registerOpenApi(app, packageVersion());
   await app.register(searchRoutes, { prefix: API_PREFIX, service });

@@ -41,6 +41,16 @@ export interface GatewayOptions {
   healthTimeoutMs: number;
 }
 
+  /**
+   * HTTP connection limits, in ms: all of a request's headers must arrive within headersTimeoutMs
+   * and the whole request (an upload included) within requestTimeoutMs; an idle keep-alive
+   * connection is closed after keepAliveTimeoutMs, any socket silent for connectionTimeoutMs.
+   * Without them a client trickling its headers held a connection for 78 s.
+   */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  connectionTimeoutMs: number;
 export const defaultGatewayOptions: GatewayOptions = {
   defaultMode: DEFAULT_SEARCH_MODE,
   uploadLimitBytes: 5 * 1024 * 1024,
@@ -55,6 +65,10 @@ export const defaultGatewayOptions: GatewayOptions = {
 };
 
 type Env = Record<string, string | undefined>;
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionTimeoutMs: 60_000,
 
 export function parseSearchMode(raw: string | undefined, fallback: SearchMode = DEFAULT_SEARCH_MODE): SearchMode {
   if (raw === undefined || raw === '') return fallback;
@@ -77,3 +91,7 @@ export function loadGatewayOptions(env: Env = process.env): GatewayOptions {
     healthTimeoutMs: defaultGatewayOptions.healthTimeoutMs,
   };
 }
+    headersTimeoutMs: defaultGatewayOptions.headersTimeoutMs,
+    requestTimeoutMs: defaultGatewayOptions.requestTimeoutMs,
+    keepAliveTimeoutMs: defaultGatewayOptions.keepAliveTimeoutMs,
+    connectionTimeoutMs: defaultGatewayOptions.connectionTimeoutMs,

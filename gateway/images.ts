@@ -21,7 +21,9 @@ export async function inspectImage(bytes: Buffer, maxPixels: number): Promise<Im
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch {
+  } catch (err) {
+    const signed = signatureOf(bytes);
+    if (signed) throw damaged(signed, bytes, err);
     throw unsupportedMedia(`the file is not an image (accepted formats: ${IMAGE_FORMATS.join(', ')})`);
   }
   const format = meta.format ?? 'unknown';
@@ -35,18 +37,62 @@ export async function inspectImage(bytes: Buffer, maxPixels: number): Promise<Im
     // Decode the whole image (at a reduced size where the format allows) so a truncated or
     // corrupt file is refused here rather than by the model server.
     await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels }).resize(16, 16, { fit: 'inside' }).raw().toBuffer();
-  } catch {
-    throw unsupportedMedia(`the ${format} image is corrupt or truncated and cannot be decoded`);
+  } catch (err) {
+    throw damaged(format, bytes, err);
   }
   return { format: format === 'heif' ? 'avif' : format, width, height, bytes: bytes.length };
 }
 
-/** A safe object key: no empty, "." or ".." segments, no control characters, at most 1024 bytes. */
-export function checkObjectKey(key: string): string {
+// The leading bytes of each accepted format, to tell a damaged image from a file that is none.
+const SIGNATURES: Array<[string, (b: Buffer) => boolean]> = [
+  ['jpeg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
+  ['png', (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))],
+  ['gif', (b) => /^GIF8[79]a/.test(b.subarray(0, 6).toString('latin1'))],
+  ['webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP'],
+  ['tiff', (b) => ['II*\0', 'MM\0*'].includes(b.subarray(0, 4).toString('latin1'))],
+  ['avif', (b) => b.subarray(4, 8).toString('latin1') === 'ftyp' && /^avi[fs]$/.test(b.subarray(8, 12).toString('latin1'))],
+];
+
+function signatureOf(bytes: Buffer): string | undefined {
+  return SIGNATURES.find(([, test]) => test(bytes))?.[0];
+}
+
+/** Whether a file of `format` ends before its own end: the end marker is missing or the declared size is larger. */
+function isCut(format: string, bytes: Buffer, err: unknown): boolean {
+  if (format === 'jpeg') return !(bytes[bytes.length - 2] === 0xff && bytes[bytes.length - 1] === 0xd9);
+  if (format === 'png') return !bytes.subarray(-12, -8).equals(Buffer.from([0, 0, 0, 0])) || bytes.subarray(-8, -4).toString('latin1') !== 'IEND';
+  if (format === 'gif') return bytes[bytes.length - 1] !== 0x3b;
+  if (format === 'webp') return bytes.length < 12 || bytes.readUInt32LE(4) + 8 > bytes.length;
+  return /premature end|unexpected end|truncated|bad seek|not enough data/i.test(err instanceof Error ? err.message : String(err));
+}
+
+function damaged(format: string, bytes: Buffer, err: unknown) {
+  if (isCut(format, bytes, err)) return unsupportedMedia(`the ${format} image is truncated: it ends after ${bytes.length} bytes, before its image data does; send the whole file`);
+  return unsupportedMedia(`the ${format} image is corrupt and cannot be decoded`);
+}
+
+/** Why `key` is no safe object key (MinIO refuses some; others would leave the bucket's folders), or undefined. */
+function objectKeyProblem(key: string): string | undefined {
+  if (key.length === 0) return 'it is empty';
+  const bytes = Buffer.byteLength(key);
+  if (bytes > 1024) return `it has ${bytes} bytes; at most 1024`;
+  if (/[\u0000-\u001f\u007f]/.test(key)) return 'it contains a control character';
+  if (key.includes('\\')) return 'it contains a backslash';
   const segments = key.split('/');
-  if (key.length === 0 || Buffer.byteLength(key) > 1024 || /[\u0000-\u001f\u007f]/.test(key) || segments.some((s) => s === '' || s === '.' || s === '..')) {
-    throw badRequest(`invalid object key "${key.slice(0, 100)}"`);
-  }
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) return 'it has an empty, "." or ".." segment';
+  const longest = Math.max(...segments.map((s) => Buffer.byteLength(s)));
+  if (longest > 255) return `it has a segment of ${longest} bytes; at most 255`;
+  return undefined;
+}
+
+/**
+ * A safe object key: at most 1024 bytes, no control characters, no backslash, no empty, "." or
+ * ".." segments, no segment over 255 bytes (MinIO answers those with errors the gateway would
+ * otherwise pass on as 500s).
+ */
+export function checkObjectKey(key: string): string {
+  const problem = objectKeyProblem(key);
+  if (problem) throw badRequest(`invalid object key "${key.slice(0, 100)}": ${problem}`);
   return key;
 }
 

@@ -109,7 +109,10 @@ export class SearchService {
 
   private query(q: string): string {
     const trimmed = typeof q === 'string' ? q.trim() : '';
-    if (trimmed.length === 0) throw badRequest('q must not be empty');
+    // Only whitespace, control and invisible format characters (NUL, zero-width space, BOM, ...):
+    // nothing a search could match, so it would answer arbitrary hits.
+    if (trimmed.replace(/[\p{White_Space}\p{Cc}\p{Cf}]/gu, '').length === 0) throw badRequest('q must not be empty: it has no searchable characters (only whitespace, control or invisible characters)');
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(trimmed)) throw badRequest('q contains control characters (such as NUL); send plain text');
     const bytes = Buffer.byteLength(q);
     if (bytes > this.options.maxQueryBytes) throw badRequest(`q has ${bytes} bytes; at most ${this.options.maxQueryBytes} are accepted`);
     return trimmed;

@@ -25,9 +25,17 @@ const BY_EXTENSION: Record<string, string> = {
   '.tiff': 'image/tiff',
 };
 
-function contentType(key: string, stored: string | undefined): string {
-  if (stored && /^image\/[a-z0-9.+-]+$/i.test(stored)) return stored;
-  return BY_EXTENSION[path.extname(key).toLowerCase()] ?? 'application/octet-stream';
+const RASTER_TYPES = new Set(Object.values(BY_EXTENSION));
+
+/**
+ * The type an object is served with: a raster image type (its stored one, else by extension), or
+ * undefined for anything else (SVG, HTML, ...), which is served as a download: from the UI's
+ * origin, an SVG or HTML page could run scripts.
+ */
+function rasterType(key: string, stored: string | undefined): string | undefined {
+  const type = stored?.split(';')[0]?.trim().toLowerCase();
+  if (type && type !== 'application/octet-stream' && type !== 'binary/octet-stream') return RASTER_TYPES.has(type) ? type : undefined;
+  return BY_EXTENSION[path.extname(key).toLowerCase()];
 }
 
 function isMissing(err: unknown): boolean {
@@ -50,13 +58,17 @@ export const imageRoutes: FastifyPluginAsync<ImageRoutesOptions> = async (app, {
       .header('ETag', etag)
       .header('Last-Modified', stat.lastModified.toUTCString())
       .header('Cache-Control', isImmutableKey(key) ? 'public, max-age=31536000, immutable' : 'public, max-age=300, must-revalidate')
-      .header('X-Content-Type-Options', 'nosniff');
+      .header('X-Content-Type-Options', 'nosniff')
+      // Even opened on its own, an image gets no scripts, no plugins and an origin of its own.
+      .header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox");
     const match = request.headers['if-none-match'];
     if (match && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag || tag.trim() === '*')) {
       return reply.code(304).send();
     }
     const meta = stat.metaData as Record<string, string | undefined>;
-    reply.header('Content-Type', contentType(key, meta['content-type'])).header('Content-Length', stat.size);
+    const type = rasterType(key, meta['content-type']);
+    reply.header('Content-Type', type ?? 'application/octet-stream').header('Content-Length', stat.size);
+    if (!type) reply.header('Content-Disposition', `attachment; filename="${path.basename(key).replace(/[^\w.-]/g, '_')}"`);
     if (request.method === 'HEAD') return reply.send();
     return reply.send(await s3.getObject(bucket, key));
   };

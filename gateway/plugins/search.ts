@@ -4,17 +4,18 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifySchema } from 'fastify';
 import type { SearchMode } from '../config.ts';
-import { badRequest, tooLarge, unsupportedMedia, type GatewayError } from '../errors.ts';
+import { unsupportedMedia } from '../errors.ts';
 import { pickFilters } from '../filters.ts';
 import { requestBase } from '../http.ts';
 import { errorResponses, pageFiltersQuerystring, pageSchema, searchQuerystring } from '../schemas.ts';
 import type { SearchService } from '../service.ts';
+import { readUpload, UPLOAD_FIELD, UPLOAD_FILES_LIMIT } from '../upload.ts';
 
 export interface SearchRoutesOptions {
   service: SearchService;
 }
 
-export const UPLOAD_FIELD = 'image';
+export { UPLOAD_FIELD };
 
 type PageQuery = { k?: number; offset?: number } & Record<string, unknown>;
 
@@ -40,7 +41,7 @@ function withMultipart(schema: FastifySchema): FastifySchema {
 
 export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app, { service }) => {
   const { options } = service;
-  await app.register(multipart, { limits: { fileSize: options.uploadLimitBytes, files: 1, parts: 10, fieldSize: 1024 } });
+  await app.register(multipart, { limits: { fileSize: options.uploadLimitBytes, files: UPLOAD_FILES_LIMIT, parts: 10, fieldSize: 1024 } });
 
   app.get<{ Querystring: PageQuery & { q: string; mode?: SearchMode } }>(
     '/search',
@@ -89,23 +90,8 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
       const input = { k, offset, filters: pickFilters(request.query) };
       const base = requestBase(request, options);
       if (request.isMultipart()) {
-        const part = await request.file();
-        if (!part) throw badRequest(`the multipart body has no file; send the image in the field "${UPLOAD_FIELD}"`);
-        if (part.fieldname !== UPLOAD_FIELD) {
-          part.file.resume();
-          throw badRequest(`the image must be sent in the field "${UPLOAD_FIELD}", not "${part.fieldname}"`);
-        }
-        const overLimit = (): GatewayError => tooLarge(`the image is larger than the upload limit of ${options.uploadLimitBytes} bytes`);
-        let bytes: Buffer;
-        try {
-          bytes = await part.toBuffer();
-        } catch (err) {
-          if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw overLimit();
-          throw err;
-        }
-        // toBuffer() may miss a truncation flagged after its last chunk; the stream's flag does not.
-        if (part.file.truncated) throw overLimit();
-        return service.searchImage(bytes, { ...input, filename: part.filename }, base);
+        const { bytes, filename } = await readUpload(request, options.uploadLimitBytes);
+        return service.searchImage(bytes, { ...input, filename }, base);
       }
       const body = request.body;
       if (body && typeof body === 'object' && typeof body.objectKey === 'string') return service.searchImageObject(body.objectKey, input, base);

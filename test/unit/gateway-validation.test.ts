@@ -68,7 +68,7 @@ const deadS3 = new Minio.Client({ endPoint: '127.0.0.1', port: 9, useSSL: false,
 async function gateway(t: Test, opts: { calls?: Call[]; encoder?: Encoder } & BuildOptions = {}) {
   const { calls, encoder = fakeEncoder, ...build } = opts;
   // These cases were written for vector mode (byTextVector); the shipped default is measured (bench search).
-  const app = await buildGateway({ search: fakeSearch(calls), encoder, s3: deadS3 }, { defaultMode: 'vector', understandQueries: false, ...build });
+  const app = await buildGateway({ search: fakeSearch(calls), encoder, s3: deadS3 }, { defaultMode: 'vector', ...build });
   t.teardown(() => app.close());
   return app;
 }

@@ -3,9 +3,13 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { LocalDataset, type DatasetSource } from '../processors/ingest/dataset.ts';
 import { HuggingFaceDataset } from '../processors/ingest/huggingface.ts';
-import { ingest, type IngestProgress, type IngestReport } from '../processors/ingest/ingest.ts';
+import { DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT_MS, ingest, type IngestProgress, type IngestReport } from '../processors/ingest/ingest.ts';
+import { DependencyUnavailableError } from '../processors/ingest/ready.ts';
 import { loadConfig } from '../streams/config.ts';
 import { createRuntime } from './runtime.ts';
+
+/** sysexits' EX_UNAVAILABLE: a service ingest needs did not answer in time. */
+const EXIT_UNAVAILABLE = 69;
 
 function progressReporter(): { update: (p: IngestProgress) => void; stop: () => void } {
   if (process.stdout.isTTY) {
@@ -41,7 +45,10 @@ export function printIngestReport(report: IngestReport): void {
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   out(`dataset snapshot ${report.snapshot}: ${report.lines} rows read in ${report.seconds.toFixed(1)} s`);
   out(`  emitted ${report.emitted} ProductIngested events, ${report.unchanged} unchanged since the last ingest`);
-  for (const [reason, n] of Object.entries(report.rejected)) out(`  rejected ${n}: ${reason}`);
+  for (const [reason, n] of Object.entries(report.rejected)) {
+    const first = report.rejections.find((r) => r.reason === reason);
+    out(`  rejected ${n}: ${reason}${first ? ` (first: ${first.detail})` : ''}`);
+  }
   for (const [note, n] of Object.entries(report.notes)) out(`  ingested with a note ${n}: ${note}`);
 }
 
@@ -52,17 +59,25 @@ export function registerIngest(program: Command): void {
     .option('--dataset <dir>', 'dataset folder in the Fashion Product Images (Small) layout (default: VITRINA_DATASET_DIR or ../shared/data/fashion-small)')
     .option('--hf', 'read the Hugging Face copy of the dataset instead (needs internet)')
     .option('--limit <n>', 'only the first N rows', (v) => Number(v))
-    .option('--concurrency <n>', 'images processed at once', (v) => Number(v), 8)
+    .option('--concurrency <n>', 'rows in work at once (reading, normalising and storing images)', (v) => Number(v), DEFAULT_CONCURRENCY)
+    .option('--connect-timeout <s>', 'seconds Kafka, the schema registry and MinIO may take to answer before ingest gives up (exit code 69)', (v) => Number(v), DEFAULT_CONNECT_TIMEOUT_MS / 1000)
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { dataset?: string; hf?: boolean; limit?: number; concurrency: number; json?: boolean }) => {
+    .action(async (opts: { dataset?: string; hf?: boolean; limit?: number; concurrency: number; connectTimeout: number; json?: boolean }) => {
+      if (!(opts.connectTimeout > 0)) throw new Error(`--connect-timeout must be a positive number of seconds, got ${opts.connectTimeout}`);
       const source: DatasetSource = opts.hf ? new HuggingFaceDataset() : new LocalDataset(opts.dataset ?? loadConfig().datasetDir);
       const runtime = createRuntime('vitrina-ingest');
       const progress = progressReporter();
       try {
-        const report = await ingest(source, runtime, { limit: opts.limit, concurrency: opts.concurrency, onProgress: progress.update });
+        const report = await ingest(source, runtime, { limit: opts.limit, concurrency: opts.concurrency, connectTimeoutMs: opts.connectTimeout * 1000, onProgress: progress.update });
         progress.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else printIngestReport(report);
+      } catch (err) {
+        if (!(err instanceof DependencyUnavailableError)) throw err;
+        // A probe that never got an answer may still hold a socket: say why and leave at once.
+        progress.stop();
+        process.stderr.write(`vitrina: ${err.message}\n  fix: start the stack (npx vitrina stack up) or point the settings at running services (npx vitrina stack env)\n`);
+        process.exit(EXIT_UNAVAILABLE);
       } finally {
         progress.stop();
         await runtime.close();

@@ -4,7 +4,9 @@
 // the tests write.
 import crypto from 'node:crypto';
 import type { DatasetSource } from './dataset.ts';
-import { STYLE_COLUMNS, type ParsedLine, type StyleRow } from './styles.ts';
+import { parseProductId, STYLE_COLUMNS, type LineNote, type ParsedLine, type StyleRow } from './styles.ts';
+import { ImageTooLargeError, MAX_IMAGE_BYTES } from './normalize.ts';
+import { cleanText } from './text.ts';
 
 export const HF_DATASET = 'ashraq/fashion-product-images-small';
 const API = 'https://datasets-server.huggingface.co';
@@ -15,10 +17,11 @@ interface RowsPage {
   num_rows_total: number;
 }
 
-function text(value: unknown): string | null {
+function text(value: unknown, cleaned: { any: boolean }): string | null {
   if (value === null || value === undefined) return null;
-  const s = String(value).trim();
-  return s === '' ? null : s;
+  const clean = cleanText(String(value));
+  if (clean.cleaned) cleaned.any = true;
+  return clean.text;
 }
 
 /** Turns one page of the rows API into parsed lines and the image URL of each product. */
@@ -28,28 +31,31 @@ export function parseRowsPage(body: unknown): { lines: ParsedLine[]; images: Map
   const lines: ParsedLine[] = [];
   const images = new Map<number, string>();
   for (const { row_idx: index, row } of page.rows) {
-    const id = Number(row.id);
-    if (!Number.isInteger(id) || id <= 0) {
-      lines.push({ ok: false, line: index, reason: 'bad-id', text: JSON.stringify(row).slice(0, 200) });
+    const id = parseProductId(String(row.id ?? ''));
+    if ('reason' in id) {
+      lines.push({ ok: false, line: index, reason: id.reason, detail: `row ${index}: ${id.detail}`, text: JSON.stringify(row).slice(0, 200) });
       continue;
     }
     const year = Number(row.year);
+    const cleaned = { any: false };
     const parsed: StyleRow = {
-      id,
-      gender: text(row.gender),
-      masterCategory: text(row.masterCategory),
-      subCategory: text(row.subCategory),
-      articleType: text(row.articleType),
-      baseColour: text(row.baseColour),
-      season: text(row.season),
+      id: id.id,
+      gender: text(row.gender, cleaned),
+      masterCategory: text(row.masterCategory, cleaned),
+      subCategory: text(row.subCategory, cleaned),
+      articleType: text(row.articleType, cleaned),
+      baseColour: text(row.baseColour, cleaned),
+      season: text(row.season, cleaned),
       year: Number.isInteger(year) && year > 0 ? year : null,
-      usage: text(row.usage),
-      productDisplayName: text(row.productDisplayName),
+      usage: text(row.usage, cleaned),
+      productDisplayName: text(row.productDisplayName, cleaned),
     };
     const image = row.image as { src?: unknown } | null | undefined;
-    if (image && typeof image.src === 'string') images.set(id, image.src);
-    const missing = STYLE_COLUMNS.some((c) => parsed[c] === null);
-    lines.push({ ok: true, row: parsed, notes: missing ? ['empty-fields'] : [] });
+    if (image && typeof image.src === 'string') images.set(id.id, image.src);
+    const notes: LineNote[] = [];
+    if (STYLE_COLUMNS.some((c) => parsed[c] === null)) notes.push('empty-fields');
+    if (cleaned.any) notes.push('cleaned-control-characters');
+    lines.push({ ok: true, line: index, row: parsed, notes });
   }
   return { lines, images, total: Number(page.num_rows_total ?? 0) };
 }
@@ -88,6 +94,8 @@ export class HuggingFaceDataset implements DatasetSource {
     if (!url) return undefined;
     const response = await this.fetchImpl(url);
     if (!response.ok) return undefined;
-    return Buffer.from(await response.arrayBuffer());
+    const bytes = Buffer.from(await response.arrayBuffer());
+    if (bytes.length > MAX_IMAGE_BYTES) throw new ImageTooLargeError(`image of ${bytes.length} bytes, at most ${MAX_IMAGE_BYTES}`);
+    return bytes;
   }
 }

@@ -1,6 +1,8 @@
 // The ingest job: every row of a dataset becomes a ProductIngested event, its original image and a
 // normalised copy stored in MinIO under content-addressed keys. The products topic is read first, so
-// a re-run over the same data emits nothing for products whose event would be the same.
+// a re-run over the same data emits nothing for products whose event would be the same. Rows are
+// streamed through a bounded number of workers, so memory does not grow with the file; before anything
+// is written, Kafka, the schema registry and MinIO must answer within a bounded time.
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
@@ -8,13 +10,24 @@ import type { ProductIngested } from '../../schemas/types.generated.ts';
 import { NotAvroError } from '../../streams/codec.ts';
 import type { EventProducer } from '../../streams/producer.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';
-import { buckets, ensureBucket, putIfAbsent } from '../../streams/s3.ts';
+import { buckets, ensureBucket } from '../../streams/s3.ts';
 import { topics } from '../../streams/topics.ts';
 import type { DatasetSource } from './dataset.ts';
-import { normalizeImage, UndecodableImageError } from './normalize.ts';
-import type { ParsedLine, StyleRow } from './styles.ts';
+import { ImageTooLargeError, normalizeImage, UndecodableImageError } from './normalize.ts';
+import { probeKafka, waitUntilReady } from './ready.ts';
+import type { LineRejectReason, ParsedLine, StyleRow } from './styles.ts';
 
-export type RejectReason = 'too-few-fields' | 'bad-id' | 'missing-image' | 'undecodable-image' | 'duplicate-id-in-file';
+export type RejectReason = LineRejectReason | 'missing-image' | 'undecodable-image' | 'image-too-large' | 'duplicate-id-in-file';
+
+export interface Rejection {
+  line: number;
+  id?: number;
+  reason: RejectReason;
+  detail: string;
+}
+
+/** Rejections kept in the report with their line and detail (all of them are counted). */
+const MAX_REJECTIONS_KEPT = 1000;
 
 export interface IngestReport {
   snapshot: string;
@@ -24,6 +37,10 @@ export interface IngestReport {
   rejected: Record<string, number>;
   notes: Record<string, number>;
   rejectedIds: Record<string, number[]>;
+  /** The first rejections, each with its line and why. */
+  rejections: Rejection[];
+  /** Images stored (the ones of unchanged products are not stored again). */
+  objectsPut: number;
   seconds: number;
 }
 
@@ -37,19 +54,32 @@ export interface IngestDeps {
   kafka: Kafka;
   producer: EventProducer;
   s3: Minio.Client;
+  /** Addresses for the messages about waiting (a Runtime has them). */
+  config?: { kafkaBrokers: string[]; schemaRegistryUrl: string; s3: { endPoint: string; port: number; useSSL: boolean } };
 }
 
 export interface IngestOptions {
   limit?: number;
+  /** Rows in work at once (reading the image, normalising, storing); bounds the memory. */
   concurrency?: number;
+  /** How long Kafka, the registry and MinIO may take to answer before ingest gives up (30 s). */
+  connectTimeoutMs?: number;
+  /** The images bucket (default: the configured one). */
+  bucket?: string;
   onProgress?: (progress: IngestProgress) => void;
+  /** Where "waiting for <service> at <address>" goes (default: stderr). */
+  onWaiting?: (line: string) => void;
 }
 
-const SEND_BATCH = 250;
+export const DEFAULT_CONCURRENCY = 32;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+const SEND_BATCH = 500;
 
 export function sha256(bytes: Buffer | string): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
+
+const STYLE_KEYS = ['id', 'gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'year', 'usage', 'productDisplayName'] as const;
 
 /**
  * What makes two ProductIngested events the same product state: the row's attributes, the original
@@ -60,8 +90,6 @@ export function fingerprint(row: StyleRow, imageSha256: string, datasetSnapshot:
   const attributes = STYLE_KEYS.map((k) => row[k]);
   return sha256(JSON.stringify([attributes, imageSha256, datasetSnapshot, source]));
 }
-
-const STYLE_KEYS = ['id', 'gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'year', 'usage', 'productDisplayName'] as const;
 
 async function knownFingerprints(deps: IngestDeps): Promise<Map<number, string>> {
   const known = new Map<number, string>();
@@ -77,57 +105,68 @@ async function knownFingerprints(deps: IngestDeps): Promise<Map<number, string>>
   return known;
 }
 
+/** Waits, within one deadline, until Kafka (and the producer), the registry and MinIO answer. */
+async function waitForDependencies(deps: IngestDeps, bucket: string, options: IngestOptions): Promise<void> {
+  const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const wait = { deadline: Date.now() + timeoutMs, timeoutS: Math.round(timeoutMs / 100) / 10, log: options.onWaiting ?? ((line: string) => void process.stderr.write(`ingest: ${line}\n`)) };
+  const config = deps.config;
+  const kafkaAddress = config?.kafkaBrokers.join(',') ?? 'the configured brokers';
+  await waitUntilReady('Kafka', kafkaAddress, (abandoned) => probeKafka(deps.kafka, config?.kafkaBrokers, abandoned), wait);
+  await waitUntilReady('Kafka', kafkaAddress, () => deps.producer.connect(), wait);
+  await waitUntilReady('the schema registry', config?.schemaRegistryUrl ?? 'the configured URL', () => deps.producer.codec.register(topics.products.name).then(() => undefined), wait);
+  const s3Address = config ? `${config.s3.useSSL ? 'https' : 'http'}://${config.s3.endPoint}:${config.s3.port}` : 'the configured endpoint';
+  await waitUntilReady('MinIO', s3Address, () => ensureBucket(deps.s3, bucket), wait);
+}
+
 function count(record: Record<string, number>, key: string): void {
   record[key] = (record[key] ?? 0) + 1;
 }
 
 export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: IngestOptions = {}): Promise<IngestReport> {
   const began = Date.now();
+  const bucket = options.bucket ?? buckets.images;
+  // The header is checked first: a wrong file is refused before anything connects.
+  const lines = dataset.lines()[Symbol.asyncIterator]();
+  let next = await lines.next();
   const snapshot = await dataset.snapshot();
-  const report: IngestReport = { snapshot, lines: 0, emitted: 0, unchanged: 0, rejected: {}, notes: {}, rejectedIds: {}, seconds: 0 };
-  const reject = (reason: RejectReason, id?: number): void => {
+  const rows = await dataset.rowCount?.();
+  const total = options.limit !== undefined && rows !== undefined ? Math.min(rows, options.limit) : (rows ?? options.limit ?? 0);
+  const report: IngestReport = { snapshot, lines: 0, emitted: 0, unchanged: 0, rejected: {}, notes: {}, rejectedIds: {}, rejections: [], objectsPut: 0, seconds: 0 };
+  const reject = (reason: RejectReason, line: number, detail: string, id?: number): void => {
     count(report.rejected, reason);
     if (id !== undefined) (report.rejectedIds[reason] ??= []).push(id);
+    if (report.rejections.length < MAX_REJECTIONS_KEPT) report.rejections.push({ line, ...(id !== undefined ? { id } : {}), reason, detail });
   };
-  await ensureBucket(deps.s3, buckets.images);
+
+  await waitForDependencies(deps, bucket, options);
   const known = await knownFingerprints(deps);
 
-  const lines: ParsedLine[] = [];
-  for await (const line of dataset.lines()) {
-    lines.push(line);
-    if (options.limit !== undefined && lines.length >= options.limit) break;
-  }
-  report.lines = lines.length;
-
-  const seen = new Set<number>();
-  const rows: StyleRow[] = [];
-  for (const line of lines) {
-    if (!line.ok) {
-      reject(line.reason);
-      continue;
-    }
-    if (seen.has(line.row.id)) {
-      reject('duplicate-id-in-file', line.row.id);
-      continue;
-    }
-    seen.add(line.row.id);
-    for (const note of line.notes) count(report.notes, note);
-    rows.push(line.row);
-  }
-
   let pending: ProductIngested[] = [];
-  let done = lines.length - rows.length;
+  let done = 0;
   const flush = async (): Promise<void> => {
     const batch = pending;
     pending = [];
     await deps.producer.send(topics.products.name, batch.map((event) => ({ key: String(event.id), value: event })));
     report.emitted += batch.length;
   };
+  const put = async (key: string, bytes: Buffer): Promise<void> => {
+    // Keys are content addressed: putting an existing key again stores the same bytes, so no
+    // statObject first (it cost a round trip per object).
+    await deps.s3.putObject(bucket, key, bytes, bytes.length, { 'Content-Type': 'image/jpeg' });
+    report.objectsPut += 1;
+  };
 
-  const toEvent = async (row: StyleRow): Promise<ProductIngested | 'unchanged' | undefined> => {
-    const original = await dataset.image(row);
+  const toEvent = async (row: StyleRow, line: number): Promise<ProductIngested | 'unchanged' | undefined> => {
+    let original: Buffer | undefined;
+    try {
+      original = await dataset.image(row);
+    } catch (err) {
+      if (!(err instanceof ImageTooLargeError)) throw err;
+      reject('image-too-large', line, `line ${line}: ${err.message}`, row.id);
+      return undefined;
+    }
     if (!original) {
-      reject('missing-image', row.id);
+      reject('missing-image', line, `line ${line}: product ${row.id} has no image`, row.id);
       return undefined;
     }
     const originalSha = sha256(original);
@@ -136,17 +175,13 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
     try {
       normalized = await normalizeImage(original);
     } catch (err) {
-      if (err instanceof UndecodableImageError) {
-        reject('undecodable-image', row.id);
-        return undefined;
-      }
-      throw err;
+      if (!(err instanceof UndecodableImageError)) throw err;
+      reject('undecodable-image', line, `line ${line}: ${err.message}`, row.id);
+      return undefined;
     }
-    const normalizedSha = sha256(normalized.normalized.bytes);
     const imageOriginalKey = `original/${originalSha}.jpg`;
-    const imageNormalizedKey = `normalized/${normalizedSha}.jpg`;
-    await putIfAbsent(deps.s3, buckets.images, imageOriginalKey, original, 'image/jpeg');
-    await putIfAbsent(deps.s3, buckets.images, imageNormalizedKey, normalized.normalized.bytes, 'image/jpeg');
+    const imageNormalizedKey = normalized.same ? imageOriginalKey : `normalized/${sha256(normalized.normalized.bytes)}.jpg`;
+    await Promise.all([put(imageOriginalKey, original), normalized.same ? undefined : put(imageNormalizedKey, normalized.normalized.bytes)]);
     return {
       ...row,
       imageOriginalKey,
@@ -160,24 +195,55 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
     };
   };
 
-  const concurrency = options.concurrency ?? 8;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < rows.length) {
-      const row = rows[next++]!;
-      const event = await toEvent(row);
-      done += 1;
-      if (event === 'unchanged') report.unchanged += 1;
-      else if (event) {
-        pending.push(event);
-        if (pending.length >= SEND_BATCH) await flush();
-      }
-      options.onProgress?.({ done, total: lines.length, emitted: report.emitted });
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  const work = async (row: StyleRow, line: number): Promise<void> => {
+    const event = await toEvent(row, line);
+    if (event === 'unchanged') report.unchanged += 1;
+    else if (event) {
+      pending.push(event);
+      if (pending.length >= SEND_BATCH) await flush();
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const finished = (): void => {
+    done += 1;
+    options.onProgress?.({ done, total: Math.max(total, done), emitted: report.emitted });
+  };
+
+  const seen = new Set<number>();
+  try {
+    for (; !next.done && !failure; next = await lines.next()) {
+      if (options.limit !== undefined && report.lines >= options.limit) break;
+      const parsed: ParsedLine = next.value;
+      report.lines += 1;
+      if (!parsed.ok) {
+        reject(parsed.reason, parsed.line, parsed.detail);
+        finished();
+        continue;
+      }
+      if (seen.has(parsed.row.id)) {
+        reject('duplicate-id-in-file', parsed.line, `line ${parsed.line}: id ${parsed.row.id} appeared on an earlier line`, parsed.row.id);
+        finished();
+        continue;
+      }
+      seen.add(parsed.row.id);
+      for (const note of parsed.notes) count(report.notes, note);
+      const task: Promise<void> = work(parsed.row, parsed.line).then(
+        () => finished(),
+        (error: unknown) => void (failure ??= { error }),
+      );
+      const tracked = task.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+  } finally {
+    await lines.return?.();
+    await Promise.all(inFlight);
+  }
+  if (failure) throw failure.error;
   if (pending.length > 0) await flush();
-  options.onProgress?.({ done, total: lines.length, emitted: report.emitted });
+  options.onProgress?.({ done, total: Math.max(total, done), emitted: report.emitted });
   report.seconds = (Date.now() - began) / 1000;
   return report;
 }

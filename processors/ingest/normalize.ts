@@ -1,9 +1,13 @@
 // The normalised copy of a product image: RGB JPEG at the dataset's native 60x80 (width x height),
-// letterboxed on white when the aspect ratio differs, so every model sees one layout.
+// letterboxed on white when the aspect ratio differs, so every model sees one layout. An original that
+// already is exactly that (a 3-channel sRGB JPEG of 60x80, as 99.9% of the dataset's images are) is its
+// own normalised copy: it is neither re-encoded nor stored twice.
 import sharp, { type Metadata } from 'sharp';
 
 export const NORMALIZED_WIDTH = 60;
 export const NORMALIZED_HEIGHT = 80;
+/** Bytes of an original image; the dataset's largest is a few KB. */
+export const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
 
 export interface NormalizedImage {
   bytes: Buffer;
@@ -15,7 +19,23 @@ export class UndecodableImageError extends Error {
   override name = 'UndecodableImageError';
 }
 
-export async function normalizeImage(original: Buffer): Promise<{ normalized: NormalizedImage; originalWidth: number; originalHeight: number }> {
+export class ImageTooLargeError extends Error {
+  override name = 'ImageTooLargeError';
+}
+
+export interface Normalized {
+  normalized: NormalizedImage;
+  originalWidth: number;
+  originalHeight: number;
+  /** True when the original is already normalised and `normalized.bytes` is the original itself. */
+  same: boolean;
+}
+
+function alreadyNormalized(meta: Metadata): boolean {
+  return meta.format === 'jpeg' && meta.width === NORMALIZED_WIDTH && meta.height === NORMALIZED_HEIGHT && meta.channels === 3 && meta.space === 'srgb' && !meta.hasAlpha;
+}
+
+export async function normalizeImage(original: Buffer): Promise<Normalized> {
   let meta: Metadata;
   try {
     meta = await sharp(original).metadata();
@@ -23,11 +43,24 @@ export async function normalizeImage(original: Buffer): Promise<{ normalized: No
     throw new UndecodableImageError(`not a decodable image: ${(err as Error).message}`);
   }
   if (!meta.width || !meta.height) throw new UndecodableImageError('image has no dimensions');
-  const bytes = await sharp(original)
-    .removeAlpha()
-    .toColourspace('srgb')
-    .resize(NORMALIZED_WIDTH, NORMALIZED_HEIGHT, { fit: 'contain', background: { r: 255, g: 255, b: 255 }, kernel: 'lanczos3' })
-    .jpeg({ quality: 92, chromaSubsampling: '4:4:4' })
-    .toBuffer();
-  return { normalized: { bytes, width: NORMALIZED_WIDTH, height: NORMALIZED_HEIGHT }, originalWidth: meta.width, originalHeight: meta.height };
+  let bytes: Buffer;
+  let same = false;
+  try {
+    if (alreadyNormalized(meta)) {
+      // Decode it once all the same, so a truncated or corrupt JPEG is refused here and not by the embedder.
+      await sharp(original).raw().toBuffer();
+      bytes = original;
+      same = true;
+    } else {
+      bytes = await sharp(original)
+        .removeAlpha()
+        .toColourspace('srgb')
+        .resize(NORMALIZED_WIDTH, NORMALIZED_HEIGHT, { fit: 'contain', background: { r: 255, g: 255, b: 255 }, kernel: 'lanczos3' })
+        .jpeg({ quality: 92, chromaSubsampling: '4:4:4' })
+        .toBuffer();
+    }
+  } catch (err) {
+    throw new UndecodableImageError(`image does not decode: ${(err as Error).message}`);
+  }
+  return { normalized: { bytes, width: NORMALIZED_WIDTH, height: NORMALIZED_HEIGHT }, originalWidth: meta.width, originalHeight: meta.height, same };
 }

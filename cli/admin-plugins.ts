@@ -4,6 +4,7 @@ import type { GatewayPlugin } from '../gateway/app.ts';
 import { registryGraphql } from '../gateway/graphql/registry.ts';
 import type { GraphqlExtension } from '../gateway/plugins/graphql.ts';
 import { modelRoutes, type ModelCommands } from '../gateway/plugins/models.ts';
+import { adminGuard } from '../mlops/admin-token.ts';
 import { promoteByHand, rollbackByHand } from '../mlops/promotions.ts';
 import { requestTraining } from '../mlops/requests.ts';
 import { defaultModelName } from '../projections/model-registry/queries.ts';
@@ -17,7 +18,8 @@ export function adminPlugins(rt: Runtime): GatewayPlugin[] {
     promote: (input) => promoteByHand(deps, { ...input, modelName }),
     rollback: (input) => rollbackByHand(deps, { ...input, modelName }),
   };
-  return [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands, adminToken: process.env.VITRINA_ADMIN_TOKEN } }];
+  // A weak VITRINA_ADMIN_TOKEN stops the start here, with the reason.
+  return [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands, admin: adminGuard(process.env.VITRINA_ADMIN_TOKEN) } }];
 }
 
 /** The model registry's fields on the one GraphQL endpoint, over the same queries as the routes above. */

@@ -1,5 +1,6 @@
 // `vitrina models`: the model registry (list, show, runs, run) and promotions by hand (promote,
-// rollback), which need the admin token in VITRINA_ADMIN_TOKEN.
+// rollback), which need the admin token in VITRINA_ADMIN_TOKEN and its sha256 in
+// VITRINA_ADMIN_TOKEN_SHA256 to check it against (fail closed).
 import type { Command } from 'commander';
 import { verifyCliAdmin } from '../mlops/admin-token.ts';
 import { promoteByHand, rollbackByHand } from '../mlops/promotions.ts';
@@ -78,7 +79,7 @@ export function registerModels(program: Command): void {
 
   models
     .command('promote <version>')
-    .description('make a version the champion by hand (needs VITRINA_ADMIN_TOKEN)')
+    .description('make a version the champion by hand (needs VITRINA_ADMIN_TOKEN and its sha256 in VITRINA_ADMIN_TOKEN_SHA256)')
     .option('--reason <text>', 'why, recorded in the event')
     .option('--model-name <name>', 'the model (default VITRINA_MODEL_NAME or vitrina)')
     .option('--force', 'promote even when no model store has the version')
@@ -93,7 +94,7 @@ export function registerModels(program: Command): void {
 
   models
     .command('rollback')
-    .description('return to the previous champion (needs VITRINA_ADMIN_TOKEN)')
+    .description('return to the previous champion (needs VITRINA_ADMIN_TOKEN and its sha256 in VITRINA_ADMIN_TOKEN_SHA256)')
     .option('--reason <text>', 'why, recorded in the event')
     .option('--model-name <name>', 'the model (default VITRINA_MODEL_NAME or vitrina)')
     .action((o: { reason?: string; modelName?: string }) => {

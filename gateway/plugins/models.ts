@@ -2,8 +2,9 @@
 // GET /models/:version, GET /training-runs, GET /training-runs/:runId, and the admin commands
 // POST /training-runs, POST /models/:version/promote, POST /models/rollback. The commands only
 // publish events; they are injected (commands) so the gateway does not depend on the MLOps code,
-// and need `Authorization: Bearer <VITRINA_ADMIN_TOKEN>` — without a configured token they are off.
-import crypto from 'node:crypto';
+// and need `Authorization: Bearer <VITRINA_ADMIN_TOKEN>`, checked by an injected guard
+// (mlops/admin-token.ts adminGuard) before anything else about the request — without a configured
+// token they are off (403).
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../projections/db.ts';
 import { championOf, getModel, getTrainingRun, listModels, listTrainingRuns } from '../../projections/model-registry/queries.ts';
@@ -18,31 +19,31 @@ export interface ModelRoutesOptions {
   db: Db;
   modelName: string;
   commands: ModelCommands;
-  /** The admin token; undefined turns the admin commands off (403). */
-  adminToken: string | undefined;
+  /** Checks a presented admin token and returns who acted (throws when it is not the admin's); undefined turns the admin commands off (403). */
+  admin: AdminGuard | undefined;
+}
+
+export interface AdminGuard {
+  verify(presented: string | undefined): string;
 }
 
 const UI_STATUS: Record<string, string> = { champion: 'champion', candidate: 'challenger', rejected: 'rejected', retired: 'retired', known: 'retired' };
 
-function sameToken(presented: string, expected: string): boolean {
-  const a = crypto.createHash('sha256').update(presented).digest();
-  const b = crypto.createHash('sha256').update(expected).digest();
-  return crypto.timingSafeEqual(a, b);
-}
-
-export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, { db, modelName, commands, adminToken }) => {
-  const admin = async (request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> => {
-    if (!adminToken) {
-      await reply.code(403).send({ error: 'Forbidden', message: 'admin actions are off: start the gateway with VITRINA_ADMIN_TOKEN set', statusCode: 403 });
-      return undefined;
-    }
+export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, { db, modelName, commands, admin }) => {
+  const identities = new WeakMap<FastifyRequest, string>();
+  // An onRequest hook: the token is checked before the body is parsed or validated, so a caller
+  // without it learns nothing about what the body should be.
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (!admin) return reply.code(403).send({ error: 'Forbidden', message: 'admin actions are off: start the gateway with VITRINA_ADMIN_TOKEN set', statusCode: 403 });
     const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    if (!presented || !sameToken(presented, adminToken)) {
-      await reply.code(401).send({ error: 'Unauthorized', message: 'send the admin token as "Authorization: Bearer <token>"', statusCode: 401 });
+    try {
+      identities.set(request, admin.verify(presented));
       return undefined;
+    } catch {
+      return reply.code(401).send({ error: 'Unauthorized', message: 'send the admin token as "Authorization: Bearer <token>"', statusCode: 401 });
     }
-    return `admin:${crypto.createHash('sha256').update(presented).digest('hex').slice(0, 12)}`;
   };
+  const identityOf = (request: FastifyRequest): string => identities.get(request)!;
   const failed = (reply: FastifyReply, err: unknown) => {
     const message = (err as Error).message;
     const code = /already the champion|no earlier champion/.test(message) ? 409 : /neither in MinIO/.test(message) ? 404 : 503;
@@ -108,9 +109,8 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
     additionalProperties: false,
     properties: { seed: { type: 'integer', minimum: 0 }, testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, parameters: { type: 'object', additionalProperties: { type: 'string' } } },
   } as const;
-  app.post<{ Body: { seed?: number; testFraction?: number; parameters?: Record<string, string> } }>('/training-runs', { schema: { body: trainBody } }, async (request, reply) => {
-    const identity = await admin(request, reply);
-    if (!identity) return reply;
+  app.post<{ Body: { seed?: number; testFraction?: number; parameters?: Record<string, string> } }>('/training-runs', { onRequest: authenticate, schema: { body: trainBody } }, async (request, reply) => {
+    const identity = identityOf(request);
     try {
       const { runId } = await commands.requestTraining({ requestedBy: identity, ...(request.body ?? {}) });
       return reply.code(202).send({ runId });
@@ -120,9 +120,8 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
   });
 
   const reasonBody = { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } } as const;
-  app.post<{ Params: { version: string }; Body: { reason?: string } }>('/models/:version/promote', { schema: { body: reasonBody } }, async (request, reply) => {
-    const identity = await admin(request, reply);
-    if (!identity) return reply;
+  app.post<{ Params: { version: string }; Body: { reason?: string } }>('/models/:version/promote', { onRequest: authenticate, schema: { body: reasonBody } }, async (request, reply) => {
+    const identity = identityOf(request);
     try {
       const event = await commands.promote({ version: request.params.version, identity, reason: request.body?.reason });
       return reply.code(202).send({ champion: event.version, previousVersion: event.previousVersion });
@@ -131,9 +130,8 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
     }
   });
 
-  app.post<{ Body: { reason?: string } }>('/models/rollback', { schema: { body: reasonBody } }, async (request, reply) => {
-    const identity = await admin(request, reply);
-    if (!identity) return reply;
+  app.post<{ Body: { reason?: string } }>('/models/rollback', { onRequest: authenticate, schema: { body: reasonBody } }, async (request, reply) => {
+    const identity = identityOf(request);
     try {
       const event = await commands.rollback({ identity, reason: request.body?.reason });
       return reply.code(202).send({ champion: event.version, previousVersion: event.previousVersion });

@@ -1,10 +1,13 @@
 // The model registry routes on the real stack: reads from the model-registry projection, and the
 // admin commands, which need the configured token and publish events.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import Fastify from 'fastify';
 import t from 'tap';
+import { adminPlugins } from '../../cli/admin-plugins.ts';
 import { createRuntime } from '../../cli/runtime.ts';
 import { modelRoutes } from '../../gateway/plugins/models.ts';
+import { adminGuard, adminIdentity } from '../../mlops/admin-token.ts';
 import { requestTraining } from '../../mlops/requests.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';
 import { topics } from '../../streams/topics.ts';
@@ -24,9 +27,9 @@ t.test('model registry routes read the projection; admin commands need the token
     },
   };
   const app = Fastify();
-  await app.register(modelRoutes, { prefix: '/api/v1', db: rt.db, modelName, commands, adminToken: token });
+  await app.register(modelRoutes, { prefix: '/api/v1', db: rt.db, modelName, commands, admin: adminGuard(token) });
   const off = Fastify();
-  await off.register(modelRoutes, { prefix: '/api/v1', db: rt.db, modelName, commands, adminToken: undefined });
+  await off.register(modelRoutes, { prefix: '/api/v1', db: rt.db, modelName, commands, admin: undefined });
   t.teardown(() => Promise.all([app.close(), off.close()]));
 
   const models = await app.inject({ method: 'GET', url: '/api/v1/models' });
@@ -39,6 +42,12 @@ t.test('model registry routes read the projection; admin commands need the token
   t.equal((await app.inject({ method: 'POST', url: '/api/v1/training-runs', payload: {} })).statusCode, 401, 'no token sent');
   t.equal((await app.inject({ method: 'POST', url: '/api/v1/training-runs', headers: { authorization: 'Bearer wrong' }, payload: {} })).statusCode, 401, 'a wrong token');
   t.equal((await app.inject({ method: 'POST', url: '/api/v1/training-runs', headers: { authorization: `Bearer ${token}` }, payload: { seed: -1 } })).statusCode, 400, 'a bad body');
+  // Authentication comes first: a bad body from someone without the token learns nothing about the body.
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/training-runs', payload: { seed: -1, nope: 1 } })).statusCode, 401, 'no token and a bad body: 401');
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/training-runs', headers: { authorization: 'Bearer wrong' }, payload: { seed: 'x' } })).statusCode, 401, 'a wrong token and a bad body: 401');
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/models/x/promote', payload: { reason: 'r'.repeat(600) } })).statusCode, 401, 'promote: 401 before 400');
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/models/rollback', headers: { 'content-type': 'application/json' }, payload: '{' })).statusCode, 401, 'rollback: even malformed JSON is a 401 first');
+  t.equal((await off.inject({ method: 'POST', url: '/api/v1/training-runs', payload: { seed: -1 } })).statusCode, 403, 'admin off and a bad body: 403');
 
   const accepted = await app.inject({ method: 'POST', url: '/api/v1/training-runs', headers: { authorization: `Bearer ${token}` }, payload: { seed: 7 } });
   t.equal(accepted.statusCode, 202);
@@ -48,11 +57,38 @@ t.test('model registry routes read the projection; admin commands need the token
     const event = await rt.codec.decode(topics.trainingRequested.name, message.value!);
     if (event.runId === runId) published = event;
   });
-  t.match(published, { runId, seed: 7, requestedBy: /^admin:[0-9a-f]{12}$/ }, 'the request is published as TrainingRunRequested');
+  t.match(published, { runId, seed: 7, requestedBy: adminIdentity(token) }, 'the request is published as TrainingRunRequested, by the same actor the CLI records for this token');
 
   const promote = await app.inject({ method: 'POST', url: '/api/v1/models/x/promote', headers: { authorization: `Bearer ${token}` }, payload: {} });
   t.equal(promote.statusCode, 404);
   const rollback = await app.inject({ method: 'POST', url: '/api/v1/models/rollback', headers: { authorization: `Bearer ${token}` }, payload: {} });
   t.equal(rollback.statusCode, 409);
   t.match(rollback.json().message, /no earlier champion/);
+});
+
+t.test('a weak configured admin token stops the gateway from starting; the README names admin routes that exist', async (t) => {
+  const rt = createRuntime('test-gateway-models-start');
+  t.teardown(() => rt.close());
+  const before = process.env.VITRINA_ADMIN_TOKEN;
+  t.teardown(() => {
+    if (before === undefined) delete process.env.VITRINA_ADMIN_TOKEN;
+    else process.env.VITRINA_ADMIN_TOKEN = before;
+  });
+  for (const weak of ['secret', 'x'.repeat(40), '123412341234123412341234']) {
+    process.env.VITRINA_ADMIN_TOKEN = weak;
+    t.throws(() => adminPlugins(rt), /VITRINA_ADMIN_TOKEN is too weak/, `"${weak.slice(0, 12)}..." is refused at start-up`);
+  }
+  process.env.VITRINA_ADMIN_TOKEN = crypto.randomBytes(16).toString('hex');
+  const app = Fastify();
+  t.teardown(() => app.close());
+  for (const { plugin, prefix, options } of adminPlugins(rt)) await app.register(plugin, { ...options, prefix });
+
+  const readme = fs.readFileSync(new URL('../../gateway/README.md', import.meta.url), 'utf8');
+  t.notMatch(readme, /\/api\/v1\/admin\b/, 'no /api/v1/admin path (there is none)');
+  const named = [...readme.matchAll(/`POST (\/api\/v1\/[\w/:-]+)`/g)].map((m) => m[1]!);
+  t.ok(named.length >= 3, `the README names the admin commands (${named.join(', ')})`);
+  for (const path of named) {
+    const res = await app.inject({ method: 'POST', url: path.replace(/:\w+/g, 'x'), payload: {} });
+    t.equal(res.statusCode, 401, `POST ${path} exists and asks for the token`);
+  }
 });

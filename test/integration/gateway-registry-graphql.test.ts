@@ -46,7 +46,7 @@ t.test('GraphQL serves the model registry: versions, lineage, metrics history, c
   const app = await buildGateway(
     { search: new SearchCore(rt.db), encoder, s3: rt.s3 },
     {
-      plugins: [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands: noCommands, adminToken: undefined } }],
+      plugins: [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands: noCommands, admin: undefined } }],
       graphqlExtensions: [registryGraphql({ db: rt.db, modelName })],
     },
   );

@@ -1,7 +1,7 @@
 // The promotion rule, the promoter's decision, rollback targets, the admin token, the run
 // parameters and version names.
 import t from 'tap';
-import { adminIdentity, verifyAdminToken, verifyCliAdmin } from '../../mlops/admin-token.ts';
+import { adminGuard, adminIdentity, verifyAdminToken, verifyCliAdmin } from '../../mlops/admin-token.ts';
 import { rollbackTarget } from '../../mlops/champion.ts';
 import { challengerVersion, isRunId, newRunId } from '../../mlops/layout.ts';
 import { checkParameters, trainingParameters, TRAINING_DEFAULTS } from '../../mlops/parameters.ts';
@@ -77,18 +77,35 @@ t.test('rollback walks back the promotions and never past the start', async (t) 
   t.equal(rollbackTarget([promo('a', null)]), undefined);
 });
 
-t.test('the admin token', async (t) => {
-  t.throws(() => verifyAdminToken(undefined), /admin token is required/);
-  t.throws(() => verifyAdminToken('short'), /at least 16/);
-  const token = 'a-long-enough-admin-token';
-  t.equal(verifyAdminToken(token), adminIdentity(token));
-  t.match(adminIdentity(token), /^admin:[0-9a-f]{8}$/);
+t.test('the admin token: checked in constant time against an expected token, fail closed, one identity', async (t) => {
+  t.throws(() => verifyAdminToken(undefined, { token: 'x'.repeat(30) }), /admin token is required/);
+  const token = 'a-long-enough-admin-token-7f3c9';
+  t.match(adminIdentity(token), /^admin:[0-9a-f]{12}$/, 'the identity the gateway and the CLI both record');
   t.equal(verifyAdminToken(token, { token }), adminIdentity(token));
-  t.throws(() => verifyAdminToken(token, { token: 'another-long-admin-token' }), /not valid/);
+  t.throws(() => verifyAdminToken(token, { token: 'another-long-admin-token-9e2d' }), /not valid/);
+  t.throws(() => verifyAdminToken(token, {}), /no expected admin token/, 'without an expected token nothing is accepted (fail closed)');
   t.throws(() => verifyCliAdmin({}), /VITRINA_ADMIN_TOKEN/);
+  t.throws(() => verifyCliAdmin({ VITRINA_ADMIN_TOKEN: token }), /VITRINA_ADMIN_TOKEN_SHA256/, 'the CLI refuses any token when it has nothing to check it against');
+  t.throws(() => verifyCliAdmin({ VITRINA_ADMIN_TOKEN: 'x'.repeat(40) }), /VITRINA_ADMIN_TOKEN_SHA256/, 'even a long one');
   const sha = (await import('node:crypto')).createHash('sha256').update(token).digest('hex');
   t.equal(verifyCliAdmin({ VITRINA_ADMIN_TOKEN: token, VITRINA_ADMIN_TOKEN_SHA256: sha }), adminIdentity(token));
-  t.throws(() => verifyCliAdmin({ VITRINA_ADMIN_TOKEN: 'x'.repeat(20), VITRINA_ADMIN_TOKEN_SHA256: sha }), /not valid/);
+  t.throws(() => verifyCliAdmin({ VITRINA_ADMIN_TOKEN: 'x'.repeat(30), VITRINA_ADMIN_TOKEN_SHA256: sha }), /not valid/);
+  t.throws(() => verifyCliAdmin({ VITRINA_ADMIN_TOKEN: token, VITRINA_ADMIN_TOKEN_SHA256: 'abc' }), /VITRINA_ADMIN_TOKEN_SHA256 must be 64 hex digits/);
+});
+
+t.test('a configured admin token must be strong: weak ones are refused at start-up', async (t) => {
+  t.equal(adminGuard(undefined), undefined, 'no token: admin commands are off');
+  t.equal(adminGuard(''), undefined);
+  t.throws(() => adminGuard('short'), /VITRINA_ADMIN_TOKEN is too weak: it has 5 characters; at least 24/);
+  t.throws(() => adminGuard('x'.repeat(23)), /at least 24/);
+  t.throws(() => adminGuard('a'.repeat(40)), /VITRINA_ADMIN_TOKEN is too weak: .*distinct/);
+  t.throws(() => adminGuard('abcabcabcabcabcabcabcabc'), /distinct/);
+  const token = 'c0ffee-5e11-b0a7-dead-beef-42';
+  const guard = adminGuard(token)!;
+  t.equal(guard.verify(token), adminIdentity(token));
+  t.throws(() => guard.verify('c0ffee-5e11-b0a7-dead-beef-43'), /not valid/);
+  t.throws(() => guard.verify(undefined), /admin token is required/);
+  t.throws(() => guard.verify('x'), /not valid/, 'a short presented token is just not valid');
 });
 
 t.test('run parameters, requests and version names', async (t) => {

@@ -9,6 +9,7 @@
 // simply continue when a stalled server does.
 import pg from 'pg';
 import { loadConfig } from '../streams/config.ts';
+import { POSTGRES_UNAVAILABLE } from '../streams/errors.ts';
 
 export type Db = pg.Pool;
 export type DbClient = pg.PoolClient;
@@ -37,8 +38,6 @@ export function createPool(databaseUrl: string = loadConfig().databaseUrl, max =
   return pool;
 }
 
-// node-postgres' own messages for a query or connection that ran out of time or lost its server.
-const UNAVAILABLE_MESSAGES = /Query read timeout|timeout exceeded when trying to connect|Connection terminated|Connection ended unexpectedly|Client has encountered a connection error/i;
 // SQLSTATEs of a server that is shutting down, restarting, out of connections, or that cancelled
 // a statement for its statement_timeout (57014), and of connection failures (class 08).
 const UNAVAILABLE_CODES = new Set(['57014', '57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
@@ -48,7 +47,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
-  return UNAVAILABLE_MESSAGES.test(err.message);
+  return POSTGRES_UNAVAILABLE.test(err.message);
 }
 
 /** Runs work in one transaction; `begin` may open it differently (read only, with SET LOCALs). */

@@ -24,7 +24,9 @@ const TRANSIENT_CODES = new Set([
   '08003',
   '08006',
   '57P01',
+  '57P02',
   '57P03',
+  '57014', // statement cancelled (statement_timeout)
   '40001',
   '40P01',
   '53300',
@@ -34,6 +36,13 @@ const TRANSIENT_CODES = new Set([
   '8',
 ]);
 
+/**
+ * node-postgres' failures that carry no code: a connect timeout (the server accepted the TCP
+ * connection but never answered, e.g. stopped), a pool with no free client in time, a query
+ * timeout, and a session cut off by a server that died.
+ */
+export const POSTGRES_UNAVAILABLE = /Query read timeout|timeout exceeded when trying to connect|Connection terminated|Connection ended unexpectedly|Client has encountered a connection error/i;
+
 export function isTransient(err: unknown): boolean {
   if (err instanceof PoisonError) return false;
   if (err instanceof TransientError) return true;
@@ -42,6 +51,7 @@ export function isTransient(err: unknown): boolean {
   if (e.retriable === true) return true;
   if (e.code !== undefined && TRANSIENT_CODES.has(String(e.code))) return true;
   if (e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSRequestTimeoutError') return true;
+  if (err instanceof Error && e.code === undefined && POSTGRES_UNAVAILABLE.test(err.message)) return true;
   return e.cause !== undefined && e.cause !== err ? isTransient(e.cause) : false;
 }
 

@@ -78,7 +78,7 @@ export function registerProcessors(program: Command): void {
       const runtime = createRuntime(`vitrina-replay-${name}`);
       try {
         const result = await replay(projection, { db: runtime.db, kafka: runtime.kafka, codec: runtime.codec, log: (l) => void process.stdout.write(`${l}\n`) });
-        process.stdout.write(`${name}: generation ${result.generation} is live (was ${result.previous ?? 'none'}); ${result.events} events in ${result.seconds.toFixed(1)} s (${result.eventsPerSecond.toFixed(0)} events/s), ${result.skipped} undecodable skipped\n`);
+        process.stdout.write(`${name}: generation ${result.generation} is live (was ${result.previous ?? 'none'}); ${result.events} events in ${result.seconds.toFixed(1)} s (${result.eventsPerSecond.toFixed(0)} events/s), ${result.skipped} poison events skipped (as the live projector dead-letters them)\n`);
       } finally {
         await runtime.close();
       }

@@ -6,6 +6,7 @@ import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-sc
 import avro from 'avsc';
 import { loadSchema, type AvroSchema } from '../schemas/index.ts';
 import { loadConfig } from './config.ts';
+import { errorMessage, PoisonError, TransientError } from './errors.ts';
 import { specOf, valueSubject, type AvroTopic, type EventOf } from './topics.ts';
 
 type Resolver = ReturnType<avro.Type['createResolver']>;
@@ -23,7 +24,11 @@ export class EventCodec {
   private readonly readers = new Map<string, avro.Type>();
   private readonly resolvers = new Map<string, Resolver | 'same'>();
 
-  constructor(registryUrl: string = loadConfig().schemaRegistryUrl) {
+  /**
+   * @param timeoutMs how long one schema look-up may take before it counts as a transient failure
+   * (a registry that accepts connections and then stalls would otherwise hang the decode).
+   */
+  constructor(registryUrl: string = loadConfig().schemaRegistryUrl, private readonly timeoutMs = 10_000) {
     this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 3 } });
   }
 
@@ -80,7 +85,11 @@ export class EventCodec {
     return this.registry.encode(id, value);
   }
 
-  /** Decodes any version written to the topic into this build's schema of it. */
+  /**
+   * Decodes any version written to the topic into this build's schema of it. Poison (PoisonError):
+   * no Confluent magic byte, a schema id the registry answers 404 for, a body that does not decode.
+   * Anything else in reaching the registry (refused, timed out, 5xx) is a TransientError, to retry.
+   */
   async decode<T extends AvroTopic>(topic: T, buffer: Buffer): Promise<EventOf[T]> {
     if (buffer.length < 5 || buffer[0] !== 0) throw new NotAvroError(`not a Confluent Avro message (${buffer.length} bytes)`);
     const writerId = buffer.readInt32BE(1);
@@ -88,15 +97,41 @@ export class EventCodec {
     let resolver = this.resolvers.get(key);
     const reader = this.reader(topic);
     if (!resolver) {
-      const writer = (await this.registry.getSchema(writerId)) as unknown as avro.Type;
-      resolver = reader.equals(writer) ? 'same' : reader.createResolver(writer);
+      const writer = await this.writerSchema(writerId);
+      try {
+        resolver = reader.equals(writer) ? 'same' : reader.createResolver(writer);
+      } catch (err) {
+        throw new PoisonError(`schema id ${writerId} cannot be read as ${topic}: ${errorMessage(err)}`);
+      }
       this.resolvers.set(key, resolver);
     }
     const body = buffer.subarray(5);
-    return (resolver === 'same' ? reader.fromBuffer(body) : reader.fromBuffer(body, resolver)) as EventOf[T];
+    try {
+      return (resolver === 'same' ? reader.fromBuffer(body) : reader.fromBuffer(body, resolver)) as EventOf[T];
+    } catch (err) {
+      throw new PoisonError(`the Avro body does not decode with schema id ${writerId}: ${errorMessage(err)}`);
+    }
+  }
+
+  /** The writer's schema of a registry id, asked for within the registry timeout. */
+  private async writerSchema(id: number): Promise<avro.Type> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new TransientError(`the schema registry did not answer for schema id ${id} within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return (await Promise.race([this.registry.getSchema(id), timeout])) as unknown as avro.Type;
+    } catch (err) {
+      if (err instanceof TransientError) throw err;
+      if ((err as { status?: number }).status === 404) throw new PoisonError(`schema id ${id} is unknown to the schema registry`);
+      throw new TransientError(`the schema registry could not give schema id ${id}: ${errorMessage(err)}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
-export class NotAvroError extends Error {
+/** A message without the Confluent Avro framing. */
+export class NotAvroError extends PoisonError {
   override name = 'NotAvroError';
 }

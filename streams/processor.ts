@@ -3,11 +3,11 @@
 // poison messages to the dead-letter topic with the reason, and a graceful stop that lets the
 // batch in hand finish and commits it.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { withRetries, defaultBackoff, type BackoffOptions } from './backoff.ts';
+import { defaultBackoff, type BackoffOptions } from './backoff.ts';
 import { sendToDeadLetter } from './dead-letter.ts';
-import { isTransient } from './errors.ts';
 import { groupLag, type PartitionLag } from './lag.ts';
 import { logger, type Logger } from './logger.ts';
+import { applyIsolating, decodeOrPoison, type PolicyOptions } from './poison-policy.ts';
 import type { EventProducer } from './producer.ts';
 
 export interface Incoming<V> {
@@ -31,7 +31,7 @@ export interface ProcessorSpec<V> {
   /** Processor name; its consumer group is "vitrina.<name>". */
   name: string;
   topics: string[];
-  /** Turns the raw message into the handler's input; throwing marks the message as poison. */
+  /** Turns the raw message into the handler's input; a permanent error marks the message as poison, a transient one is retried. */
   decode: (topic: string, message: KafkaMessage) => Promise<V> | V;
   /** Applies a batch of messages of one partition, in offset order. Must be idempotent. */
   handle: (batch: Array<Incoming<V>>, ctx: HandlerContext) => Promise<void>;
@@ -118,12 +118,11 @@ export class ProcessorRunner<V> {
       const slice = batch.messages.slice(start, start + maxBatch);
       const decoded: Array<Incoming<V>> = [];
       for (const message of slice) {
-        try {
-          const value = await this.spec.decode(batch.topic, message);
-          decoded.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value, timestamp: message.timestamp, message });
-        } catch (err) {
-          await this.deadLetter(batch.topic, batch.partition, message, err, 1);
-        }
+        // A decode that fails for a transient reason (the schema registry unreachable) is retried
+        // and, once the retries are spent, thrown: the group re-delivers it instead of dead-lettering it.
+        const result = await decodeOrPoison(() => this.spec.decode(batch.topic, message), this.policy());
+        if (result.ok) decoded.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value: result.value, timestamp: message.timestamp, message });
+        else await this.deadLetter(batch.topic, batch.partition, message, result.error, 1);
       }
       if (decoded.length > 0) await this.applyIsolating(decoded, ctx);
       this.stats.batches += 1;
@@ -133,35 +132,24 @@ export class ProcessorRunner<V> {
     }
   }
 
-  /** Applies a batch; when it fails for a permanent reason, splits it to find and dead-letter the poison. */
+  private policy(): PolicyOptions {
+    return {
+      retry: this.spec.retry ?? defaultBackoff,
+      onRetry: (err, attempt, delayMs) => {
+        this.stats.retries += 1;
+        this.log.warn({ err: String(err), attempt, delayMs }, 'transient failure, retrying');
+      },
+    };
+  }
+
+  /** Applies a batch under the shared poison policy (streams/poison-policy.ts): poison is dead-lettered, transient failures retried. */
   private async applyIsolating(batch: Array<Incoming<V>>, ctx: HandlerContext): Promise<void> {
-    let attempts = 0;
-    try {
-      await withRetries(
-        async (attempt) => {
-          attempts = attempt + 1;
-          await this.spec.handle(batch, ctx);
-        },
-        {
-          ...(this.spec.retry ?? defaultBackoff),
-          onRetry: (err, attempt, delayMs) => {
-            this.stats.retries += 1;
-            this.log.warn({ err: String(err), attempt, delayMs }, 'transient failure, retrying');
-          },
-        },
-      );
-      this.stats.handled += batch.length;
-    } catch (err) {
-      if (isTransient(err)) throw err; // retries exhausted: do not commit; the group re-delivers from the last commit
-      if (batch.length === 1) {
-        const [only] = batch;
-        await this.deadLetter(only!.topic, only!.partition, only!.message, err, attempts);
-        return;
-      }
-      const middle = Math.ceil(batch.length / 2);
-      await this.applyIsolating(batch.slice(0, middle), ctx);
-      await this.applyIsolating(batch.slice(middle), ctx);
-    }
+    this.stats.handled += await applyIsolating(
+      batch,
+      (part) => this.spec.handle(part, ctx),
+      (only, err, attempts) => this.deadLetter(only.topic, only.partition, only.message, err, attempts),
+      this.policy(),
+    );
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, err: unknown, attempts: number): Promise<void> {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { runEncoderBench } from '../bench/encoder.ts';
 import { runIngestBench } from '../bench/ingest.ts';
 import { runQualityBench, type QualityBenchOptions } from '../bench/quality.ts';
+import { runRelevanceBench, type RelevanceBenchOptions } from '../bench/relevance.ts';
 import { runReplayBench } from '../bench/replay.ts';
 import { runSearchRecallBench, type SearchRecallOptions } from '../bench/search-recall.ts';
 import { runSearchBench, type SearchBenchOptions } from '../bench/search.ts';
@@ -42,6 +43,15 @@ export function registerBench(program: Command): void {
     .action((opts: SearchBenchOptions) => runSearchBench(opts));
   bench
     .command('encoder')
+  bench
+    .command('relevance')
+    .description('the shopper-query set (bench/relevance/queries.tsv) through REST: precision@10 per mode, with and without query understanding, per half (dev/test), latency p50/p95')
+    .option('--gateway <url>', 'a running gateway (default: start a model server and a gateway on the configured stack)')
+    .option('--threads <n>', 'onnxruntime threads of the model server it starts (1)', (v) => Number(v))
+    .option('--load-requests <n>', 'requests of the default mode at concurrency 8 (200; 0 skips)', (v) => Number(v))
+    .option('--halves <list>', 'dev, test or both (default dev,test)')
+    .option('--name <name>', 'results file name under bench/results/ (default relevance)')
+    .action((opts: RelevanceBenchOptions) => runRelevanceBench(opts));
     .description('the model server: texts/s and images/s through gRPC vs in-process, p50/p95 latency, peak memory (int8 side by side when present)')
     .option('--model <version>', 'model version (default: the base model bundled in models/base when available, else tiny)')
     .option('--texts <n>', 'texts to embed (2000)', (v) => Number(v))

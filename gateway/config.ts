@@ -20,6 +20,8 @@ export const DEFAULT_SEARCH_MODE: SearchMode = 'name';
 export interface GatewayOptions {
   /** Text-search mode when the request names none. */
   defaultMode: SearchMode;
+  /** Whether a text search reads attribute words from q (query understanding) when the request does not say (understand=true|false). */
+  understandQueries: boolean;
   /** Largest accepted image upload (multipart file or uploads-bucket object), in bytes. */
   uploadLimitBytes: number;
   /** Largest k a request may ask for. */
@@ -53,6 +55,7 @@ export interface GatewayOptions {
   connectionTimeoutMs: number;
 export const defaultGatewayOptions: GatewayOptions = {
   defaultMode: DEFAULT_SEARCH_MODE,
+  understandQueries: true,
   uploadLimitBytes: 5 * 1024 * 1024,
   maxK: 100,
   maxOffset: 1000,
@@ -79,6 +82,7 @@ export function parseSearchMode(raw: string | undefined, fallback: SearchMode = 
 export function loadGatewayOptions(env: Env = process.env): GatewayOptions {
   return {
     defaultMode: parseSearchMode(env.VITRINA_SEARCH_MODE),
+    understandQueries: !['0', 'false', 'no', 'off'].includes((env.VITRINA_UNDERSTAND_QUERIES ?? '').toLowerCase()),
     uploadLimitBytes: intFrom(env, 'VITRINA_UPLOAD_LIMIT_BYTES', defaultGatewayOptions.uploadLimitBytes),
     maxK: defaultGatewayOptions.maxK,
     maxOffset: intFrom(env, 'VITRINA_MAX_OFFSET', defaultGatewayOptions.maxOffset),

@@ -2,6 +2,7 @@
 // the OpenAPI document (@fastify/swagger reads them from the routes).
 import { SEARCH_MODES, type GatewayOptions } from './config.ts';
 import { filterProperties } from './filters.ts';
+import { UNDERSTOOD_ATTRIBUTES } from '../projections/embeddings/understand.ts';
 
 const nullableString = { type: ['string', 'null'] } as const;
 
@@ -31,6 +32,22 @@ export const filtersSchema = {
   properties: filterProperties(),
 } as const;
 
+const understoodSchema = {
+  type: 'object',
+  description: 'an attribute read from the query',
+  required: ['attribute', 'values', 'text', 'source', 'negated', 'applied', 'certainty', 'removable'],
+  properties: {
+    attribute: { type: 'string', enum: [...UNDERSTOOD_ATTRIBUTES] },
+    values: { type: 'array', items: { type: 'string' }, description: 'the catalog values it stands for, as applied' },
+    text: { type: 'string', description: 'the words of the query it was read from' },
+    source: { type: 'string', enum: ['vocabulary', 'synonym', 'typo'], description: "a catalog value, a shopper's word from the synonym table, or a one-edit correction" },
+    negated: { type: 'boolean' },
+    applied: { type: 'string', enum: ['filter', 'exclude', 'boost'] },
+    certainty: { type: 'number', description: 'the least certain is relaxed first when nothing is found' },
+    removable: { type: 'boolean', description: 'send ignore=<attribute> to search without it' },
+  },
+} as const;
+
 const imageInfoSchema = {
   type: 'object',
   properties: { format: { type: 'string' }, width: { type: 'integer' }, height: { type: 'integer' }, bytes: { type: 'integer' } },
@@ -53,6 +70,9 @@ export const pageSchema = {
         image: imageInfoSchema,
         productId: { type: 'integer' },
         filters: filtersSchema,
+        understood: { type: 'array', items: understoodSchema, description: 'what query understanding read from q and applied (text search, unless understand=false)' },
+        searchedText: { type: 'string', description: 'the text that was embedded: q without negated words, typos corrected' },
+        relaxed: { type: 'array', items: understoodSchema, description: 'understood items dropped (least certain first) because with them nothing was found' },
       },
     },
     modelVersion: { type: 'string', description: 'the model version whose embeddings answered' },
@@ -107,6 +127,8 @@ export function searchQuerystring(options: GatewayOptions): object {
         enum: [...SEARCH_MODES],
         description: `vector: query embedding against image embeddings; name: against product-name embeddings; hybrid: reciprocal rank fusion of both with keyword match. Default: ${options.defaultMode}`,
       },
+      understand: { type: 'boolean', description: `default ${options.understandQueries}: read attribute words from q (gender, colour, article type, category, usage, season; negations; one-edit typos) and apply them as filters, exclusions or boosts` },
+      ignore: { type: 'array', items: { type: 'string', enum: [...UNDERSTOOD_ATTRIBUTES] }, maxItems: UNDERSTOOD_ATTRIBUTES.length, description: 'attributes not to read from q (repeat the parameter)' },
       ...pageQuerystring(options),
       ...filterProperties(),
     },

@@ -11,6 +11,7 @@ import { UnknownModelVersionError } from '../projections/embeddings/errors.ts';
 import { badRequest, fromModelServer, notFound, unavailable } from './errors.ts';
 import { FILTER_NAMES, FilterValueCache, STRING_FILTERS, type KnownValues } from './filters.ts';
 import { imageUrl, inspectImage, readObject, type ImageInfo } from './images.ts';
+import { applyUnderstanding, buildLexicon, leastCertain, understand, UNDERSTOOD_ATTRIBUTES, type Lexicon, type Understood } from '../projections/embeddings/understand.ts';
 
 export interface ProductDto extends ProductView {
   imageUrl: string | null;
@@ -22,7 +23,18 @@ export interface HitDto {
 }
 
 export type QueryEcho =
-  | { kind: 'text'; q: string; mode: SearchMode; filters: SearchFilters }
+  | {
+      kind: 'text';
+      q: string;
+      mode: SearchMode;
+      filters: SearchFilters;
+      /** What query understanding read from q and applied (absent with understand=false). */
+      understood?: Understood[];
+      /** The text that was embedded: q without negated words, typos corrected. */
+      searchedText?: string;
+      /** Understood items dropped, least certain first, because with them nothing was found. */
+      relaxed?: Understood[];
+    }
   | { kind: 'image'; source: 'upload' | 'object'; objectKey?: string; filename?: string; image: ImageInfo; filters: SearchFilters }
   | { kind: 'similar'; productId: number; filters: SearchFilters };
 
@@ -45,6 +57,10 @@ export interface PageInput {
 export interface TextInput extends PageInput {
   q: string;
   mode?: SearchMode;
+  /** Read attribute words from q and apply them (default true). */
+  understand?: boolean;
+  /** Attributes not to read from q (a shopper removed their chips). */
+  ignore?: string[];
 }
 
 export interface HealthReport {
@@ -71,6 +87,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 
 export class SearchService {
   readonly filterValues: FilterValueCache;
+  private lexicon: { from: unknown; lexicon: Lexicon } | undefined;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -181,19 +198,45 @@ export class SearchService {
 
   // ---- operations ----
 
+  /** The lexicon of the catalog's values as the search core has them now (rebuilt when they change). */
+  private async currentLexicon(): Promise<Lexicon> {
+    const values = await this.deps.search.filterValues();
+    if (this.lexicon?.from !== values) this.lexicon = { from: values, lexicon: buildLexicon(values) };
+    return this.lexicon.lexicon;
+  }
+
+  private ignored(ignore: string[] | undefined): Set<string> {
+    for (const name of ignore ?? []) {
+      if (!(UNDERSTOOD_ATTRIBUTES as readonly string[]).includes(name)) throw badRequest(`ignore takes attribute names (${UNDERSTOOD_ATTRIBUTES.join(', ')}), got "${name}"`);
+    }
+    return new Set(ignore);
+  }
+
   async searchText(input: TextInput, base: string): Promise<PageDto> {
     const q = this.query(input.q);
     const mode = this.mode(input.mode);
     const { k, offset } = this.page(input);
     const filters = await this.filters(input.filters);
+    const ignore = this.ignored(input.ignore);
+    const reading = (input.understand ?? this.options.understandQueries) ? understand(q, await this.currentLexicon()) : undefined;
+    let applied = applyUnderstanding(reading?.items ?? [], filters, ignore);
+    const text = reading?.text ?? q;
+    const relaxed: Understood[] = [];
     const page = await this.withLiveVersion(async (modelVersion) => {
-      const vector = await this.embed('text', q, modelVersion);
-      const options = { k, offset, filters, modelVersion };
-      if (mode === 'hybrid') return this.deps.search.hybrid(q, vector, options);
-      if (mode === 'name') return this.deps.search.byNameVector(vector, options);
-      return this.deps.search.byTextVector(vector, options);
+      const vector = await this.embed('text', text, modelVersion);
+      for (;;) {
+        const options = { k, offset, filters: applied.filters, modelVersion, ...(Object.keys(applied.exclude).length > 0 ? { exclude: applied.exclude } : {}), ...(Object.keys(applied.boost).length > 0 ? { boost: applied.boost } : {}) };
+        const found = mode === 'hybrid' ? await this.deps.search.hybrid(text, vector, options) : mode === 'name' ? await this.deps.search.byNameVector(vector, options) : await this.deps.search.byTextVector(vector, options);
+        // nothing found under what was understood: drop the least certain understood filter and search again
+        const drop = found.hits.length === 0 && offset === 0 ? leastCertain(applied.items) : undefined;
+        if (!drop) return found;
+        relaxed.push(drop);
+        applied = applyUnderstanding(applied.items.filter((i) => i !== drop), filters, ignore);
+      }
     });
-    return this.present(page, { kind: 'text', q, mode, filters }, base);
+    const echo: QueryEcho = { kind: 'text', q, mode, filters };
+    if (reading) Object.assign(echo, { understood: applied.items, searchedText: text }, relaxed.length > 0 ? { relaxed } : {});
+    return this.present(page, echo, base);
   }
 
   async searchImage(bytes: Buffer, input: PageInput & { filename?: string }, base: string): Promise<PageDto> {

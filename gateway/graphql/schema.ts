@@ -130,7 +130,7 @@ type Facet {
 
 type Query {
   "text search"
-  search(q: String!, k: Int = 10, offset: Int = 0, mode: SearchMode, filters: SearchFilters, understand: Boolean = true, ignore: [String!]): SearchPage! @cost(weight: ${encode + dbQuery}, multiplier: "k")
+  search(q: String!, k: Int = 10, offset: Int = 0, mode: SearchMode, filters: SearchFilters, "read attribute words from q (default: the server's setting, on unless VITRINA_UNDERSTAND_QUERIES=false)" understand: Boolean, "attributes not to read from q" ignore: [String!]): SearchPage! @cost(weight: ${encode + dbQuery}, multiplier: "k")
   "image search with an image already put in the uploads bucket"
   searchByImageKey(objectKey: String!, k: Int = 10, offset: Int = 0, filters: SearchFilters): SearchPage! @cost(weight: ${objectRead + encode + dbQuery}, multiplier: "k")
   "a product by id; null if it is not in the search index"

@@ -106,7 +106,8 @@ export const graphqlPlugin: FastifyPluginAsync<GraphqlOptions> = async (app, { s
   const { options } = service;
   const resolvers: IResolvers = {
     Query: {
-      search: (_root, args: PageArgs & { q: string; mode?: SearchMode | null }, ctx: MercuriusContext) => service.searchText({ q: args.q, mode: opt(args.mode), ...page(args) }, baseOf(ctx)),
+      search: (_root, args: PageArgs & { q: string; mode?: SearchMode | null; understand?: boolean | null; ignore?: string[] | null }, ctx: MercuriusContext) =>
+        service.searchText({ q: args.q, mode: opt(args.mode), understand: opt(args.understand), ignore: opt(args.ignore), ...page(args) }, baseOf(ctx)),
       searchByImageKey: (_root, args: PageArgs & { objectKey: string }, ctx: MercuriusContext) => service.searchImageObject(args.objectKey, page(args), baseOf(ctx)),
       product: async (_root, args: { id: number }, ctx: MercuriusContext) => {
         try {

@@ -37,3 +37,28 @@ export function filterConditions(filters: SearchFilters | undefined, params: unk
   }
   return conditions;
 }
+
+/** SQL conditions (AND-ed) that drop products with any of the given values; a missing value is dropped too (it cannot be shown not to be one). */
+export function excludeConditions(exclude: SearchFilters | undefined, params: unknown[], alias = ''): string[] {
+  const conditions: string[] = [];
+  for (const name of FILTER_NAMES) {
+    const values = exclude?.[name];
+    if (!values || values.length === 0) continue;
+    params.push(values);
+    conditions.push(`${alias}${FILTER_COLUMNS[name]} <> ALL($${params.length}::${name === 'year' ? 'int' : 'text'}[])`);
+  }
+  return conditions;
+}
+
+/** A SQL expression counting how many of the boosted attributes a row matches (0 when there are none). */
+export function boostCount(boost: SearchFilters | undefined, params: unknown[], alias = ''): string {
+  const terms: string[] = [];
+  for (const name of FILTER_NAMES) {
+    const values = boost?.[name];
+    if (!values || values.length === 0) continue;
+    params.push(values);
+    terms.push(`(${alias}${FILTER_COLUMNS[name]} = ANY($${params.length}::${name === 'year' ? 'int' : 'text'}[]))::int`);
+  }
+  return terms.length === 0 ? '0' : `(${terms.join(' + ')})`;
+}
+

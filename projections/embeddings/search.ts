@@ -13,7 +13,7 @@
 import type { Db, DbClient } from '../db.ts';
 import { ident, inTransaction } from '../db.ts';
 import { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from './errors.ts';
-import { FILTER_COLUMNS, FILTER_NAMES, filterConditions, type SearchFilters } from './filters.ts';
+import { boostCount, excludeConditions, FILTER_COLUMNS, FILTER_NAMES, filterConditions, type SearchFilters } from './filters.ts';
 import { DEFAULT_NAMESPACE, tableNames, type EmbeddingTableNames } from './names.ts';
 import { vectorLiteral } from './vectors.ts';
 
@@ -50,6 +50,10 @@ export interface SearchOptions {
   k: number;
   offset?: number;
   filters?: SearchFilters;
+  /** Drop products with any of these values (a missing value is dropped too). */
+  exclude?: SearchFilters;
+  /** Raise products with these values: each matching attribute moves a product up by boostWeight (vector modes: in cosine distance; hybrid: in fused rank score). Ranked within the first hybridPool candidates (or all that pass few-row filters). */
+  boost?: SearchFilters;
   /** A complete (or live) model version; default the live one. */
   modelVersion?: string;
 }
@@ -65,6 +69,8 @@ export interface SearchCoreOptions {
   hybridPool?: number;
   /** The k of reciprocal rank fusion, 1 / (k + rank). Default 60. */
   rrfK?: number;
+  /** What one boosted attribute is worth: cosine distance in the vector modes (default 0.03); hybrid scores get this share of one first place, 1 / (rrfK + 1). */
+  boostWeight?: number;
   /** How long filterValues() answers from memory, in ms. Default 30000. */
   filterValuesTtlMs?: number;
   /** A filtered search whose filters pass at most this many rows ranks them exactly instead of through HNSW. Default 5000; 0 never. */
@@ -136,6 +142,7 @@ export class SearchCore {
   private readonly rrfK: number;
   private readonly filterValuesTtlMs: number;
   private readonly exactBelow: number;
+  private readonly boostWeight: number;
   private filterValuesCache: { version: string; at: number; values: Record<string, string[]> } | undefined;
 
   constructor(
@@ -149,6 +156,7 @@ export class SearchCore {
     this.rrfK = options.rrfK ?? 60;
     this.filterValuesTtlMs = options.filterValuesTtlMs ?? 30_000;
     this.exactBelow = options.exactBelow ?? 5_000;
+    this.boostWeight = options.boostWeight ?? 0.03;
   }
 
   /** The model version searches read unless told otherwise; undefined until one is complete. */
@@ -186,18 +194,23 @@ export class SearchCore {
   }
 
   /**
-   * Reciprocal rank fusion of three ranked lists, each the top hybridPool candidates under the
-   * filters: the query embedding against image embeddings, against name embeddings, and the
-   * Postgres full-text match of its words in the names. Score: sum of 1 / (rrfK + rank).
+   * Reciprocal rank fusion of three ranked lists, in one statement: the query embedding against
+   * image embeddings and against name embeddings (each the top hybridPool candidates under the
+   * filters, so pages end there), and the Postgres full-text match of its words in the names of
+   * those candidates (ranking the full-text match of the whole catalog cost most of hybrid's time:
+   * a common word such as "men" matches half of it). Score: sum of 1 / (rrfK + rank), plus
+   * boostWeight / (rrfK + 1) per boosted attribute a product has.
    */
   hybrid(query: string, v: Float32Array, o: SearchOptions): Promise<SearchPage> {
     return this.session(o.modelVersion, async (client, target) => {
       const { k, offset } = checkPaging(o);
       const view = ident(target.view);
       const params: unknown[] = [this.literal(v, target), keywordQuery(query), this.hybridPool, this.rrfK];
-      const where = filterConditions(o.filters, params);
-      const and = where.map((c) => ` AND ${c}`).join('');
-      const exact = await this.fewRowsPass(client, target, o.filters);
+      const and = [...filterConditions(o.filters, params), ...excludeConditions(o.exclude, params)].map((c) => ` AND ${c}`).join('');
+      await this.fewRowsPass(client, target, o.filters, o.exclude);
+      const boost = boostCount(o.boost, params, 't.');
+      params.push(this.boostWeight / (this.rrfK + 1));
+      const weight = `$${params.length}`;
       params.push(k, offset);
       const ranked = (column: VectorColumn): string => `
         SELECT product_id, row_number() OVER (ORDER BY d, product_id) AS r FROM (
@@ -207,18 +220,18 @@ export class SearchCore {
       const { rows } = await client.query<ProductRow & { score: number }>(
         `WITH image_list AS MATERIALIZED (${ranked('image_embedding')}),
               name_list AS MATERIALIZED (${ranked('text_embedding')}),
-              keyword_list AS MATERIALIZED (
-                SELECT product_id, row_number() OVER (ORDER BY rank DESC, product_id) AS r FROM (
-                  SELECT product_id, ts_rank_cd(name_tsv, q) AS rank FROM ${view}, websearch_to_tsquery('english', $2) q
-                  WHERE name_tsv @@ q${and} ORDER BY rank DESC, product_id LIMIT $3
-                ) w),
+              keyword_list AS (
+                SELECT product_id, row_number() OVER (ORDER BY ts_rank_cd(t.name_tsv, q) DESC, product_id) AS r
+                FROM (SELECT product_id FROM image_list UNION SELECT product_id FROM name_list) c
+                JOIN ${view} t USING (product_id), websearch_to_tsquery('english', $2) q
+                WHERE t.name_tsv @@ q),
               fused AS (
                 SELECT product_id, sum(1.0::float8 / ($4 + r)) AS score
                 FROM (SELECT * FROM image_list UNION ALL SELECT * FROM name_list UNION ALL SELECT * FROM keyword_list) u
                 GROUP BY product_id)
-         SELECT ${PRODUCT_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')}, f.score
+         SELECT ${PRODUCT_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')}, f.score + ${weight}::float8 * ${boost} AS score
          FROM fused f JOIN ${view} t USING (product_id)
-         ORDER BY f.score DESC, f.product_id
+         ORDER BY score DESC, f.product_id
          LIMIT $${params.length - 1} OFFSET $${params.length}`,
         params,
       );
@@ -290,12 +303,30 @@ export class SearchCore {
   private async nearest(client: DbClient, target: Target, column: VectorColumn, v: string, o: SearchOptions, exclude?: number): Promise<SearchPage> {
     const { k, offset } = checkPaging(o);
     const params: unknown[] = [v];
-    const where = [`${column} IS NOT NULL`, ...filterConditions(o.filters, params)];
+    const where = [`${column} IS NOT NULL`, ...filterConditions(o.filters, params), ...excludeConditions(o.exclude, params)];
     if (exclude !== undefined) {
       params.push(exclude);
       where.push(`product_id <> $${params.length}`);
     }
-    if (await this.fewRowsPass(client, target, o.filters)) {
+    const few = await this.fewRowsPass(client, target, o.filters, o.exclude);
+    const boost = boostCount(o.boost, params);
+    if (boost !== '0') {
+      // distance less boostWeight per boosted attribute matched: over every row that passes when
+      // few do, else within the first hybridPool candidates of the scan (pages end there, as in hybrid)
+      params.push(this.boostWeight);
+      const weight = `$${params.length}`;
+      params.push(this.hybridPool);
+      const pool = few ? '' : ` ORDER BY ${column} <=> $1::vector LIMIT $${params.length}`;
+      params.push(k, offset);
+      const { rows } = await client.query<ProductRow & { ranked: number }>(
+        `SELECT *, distance - ${weight}::float8 * ${boost} AS ranked FROM (
+           SELECT ${PRODUCT_COLUMNS}, ${column} <=> $1::vector AS distance FROM ${ident(target.view)} WHERE ${where.join(' AND ')}${pool}
+         ) c ORDER BY ranked, product_id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+        params,
+      );
+      return { modelVersion: target.version, hits: rows.map((r) => ({ product: viewOf(r), score: 1 - r.ranked })), k, offset };
+    }
+    if (few) {
       params.push(k, offset);
       const { rows } = await client.query<ProductRow & { distance: number }>(
         `SELECT ${PRODUCT_COLUMNS}, ${column} <=> $1::vector AS distance FROM ${ident(target.view)}
@@ -328,10 +359,10 @@ export class SearchCore {
    * turns index scans off for the rest of the transaction (bitmap scans of the filter columns'
    * B-trees stay on), so the ranking statement, always the transaction's last, ranks exactly.
    */
-  private async fewRowsPass(client: DbClient, target: Target, filters: SearchFilters | undefined): Promise<boolean> {
+  private async fewRowsPass(client: DbClient, target: Target, filters: SearchFilters | undefined, exclude?: SearchFilters): Promise<boolean> {
     if (this.exactBelow <= 0) return false;
     const params: unknown[] = [];
-    const where = filterConditions(filters, params);
+    const where = [...filterConditions(filters, params), ...excludeConditions(exclude, params)];
     if (where.length === 0) return false;
     const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
       `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${ident(target.view)} WHERE ${where.join(' AND ')}`,

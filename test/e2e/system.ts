@@ -251,6 +251,8 @@ export async function startE2eSystem(options: { port?: number; log?: (line: stri
       gateway: {
         logger: false,
         filterValuesTtlMs: 60_000,
+        // the pages' tests were written for the raw ranking; query understanding has its own
+        understandQueries: false,
         plugins: [{ plugin: uiPlugin }, { plugin: pipelineRoutes, prefix: '/api/v1', options: { db: rt.db, kafka: rt.kafka, processors: Object.values(groups) } }, ...adminPlugins(rt)],
       },
     });

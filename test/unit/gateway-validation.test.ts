@@ -68,7 +68,7 @@ const deadS3 = new Minio.Client({ endPoint: '127.0.0.1', port: 9, useSSL: false,
 async function gateway(t: Test, opts: { calls?: Call[]; encoder?: Encoder } & BuildOptions = {}) {
   const { calls, encoder = fakeEncoder, ...build } = opts;
   // These cases were written for vector mode (byTextVector); the shipped default is measured (bench search).
-  const app = await buildGateway({ search: fakeSearch(calls), encoder, s3: deadS3 }, { defaultMode: 'vector', ...build });
+  const app = await buildGateway({ search: fakeSearch(calls), encoder, s3: deadS3 }, { defaultMode: 'vector', understandQueries: false, ...build });
   t.teardown(() => app.close());
   return app;
 }
@@ -365,7 +365,7 @@ t.test('the OpenAPI document is generated from the route schemas', async (t) => 
   const search = doc.paths['/api/v1/search'].get;
   t.same(
     search.parameters.map((p: { name: string }) => p.name).sort(),
-    ['articleType', 'baseColour', 'gender', 'k', 'masterCategory', 'mode', 'offset', 'q', 'season', 'subCategory', 'usage', 'year'],
+    ['articleType', 'baseColour', 'gender', 'ignore', 'k', 'masterCategory', 'mode', 'offset', 'q', 'season', 'subCategory', 'understand', 'usage', 'year'],
   );
   t.ok(search.responses['200'] && search.responses['400'] && search.responses['503']);
   const image = doc.paths['/api/v1/search/image'].post.requestBody.content;

@@ -1,0 +1,97 @@
+// Query understanding on the real stack: the search core's exclusions and boosts over an
+// embeddings projection the test fills (ProductEmbedded → projector → PostgreSQL), and the gateway
+// over that core reading shoppers' words into filters, echoing them, and relaxing them when they
+// leave nothing. The expected rankings are computed here from the angles the test chose.
+import t from 'tap';
+import { createRuntime } from '../../cli/runtime.ts';
+import type { Encoder } from '../../gateway/core.ts';
+import { buildGateway } from '../../gateway/index.ts';
+import { SearchCore, type Hit } from '../../projections/embeddings/search.ts';
+import { angleVector, embedding, emitEmbeddings, startProjector, testSpace, waitForState } from './embeddings-fixtures.ts';
+import { idBase } from './fixtures.ts';
+
+const DIM = 8;
+const COUNT = 24;
+const TYPES = ['Dresses', 'Watches', 'Tshirts'];
+const COLOURS = ['Black', 'Red', 'Navy Blue', 'White'];
+
+const rt = createRuntime('test-search-understanding');
+t.teardown(() => rt.close());
+const space = testSpace(COUNT);
+const version = space.version('v1');
+const base = idBase();
+const attributes = (i: number) => ({
+  gender: i % 2 === 0 ? 'Men' : 'Women',
+  masterCategory: 'Apparel',
+  subCategory: 'Topwear',
+  articleType: TYPES[i % 3]!,
+  baseColour: COLOURS[i % 4]!,
+  season: i % 5 === 0 ? 'Winter' : 'Summer',
+  usage: i % 6 === 0 ? 'Formal' : 'Casual',
+  year: 2012,
+  productDisplayName: `Understanding ${COLOURS[i % 4]} ${TYPES[i % 3]} ${i}`,
+});
+// image and name embeddings at angle 2i degrees from the query: product i is the i-th nearest
+const vector = (i: number): number[] => angleVector(DIM, i * 2);
+await startProjector(rt, space, t);
+await emitEmbeddings(rt, Array.from({ length: COUNT }, (_, i) => embedding(base + i, version, vector(i), vector(i), attributes(i))));
+await waitForState(rt.db, space, version, 'live');
+const core = new SearchCore(rt.db, { namespace: space.namespace, exactBelow: 0 });
+const query = new Float32Array(angleVector(DIM, 0));
+const ids = (hits: Hit[]): number[] => hits.map((h) => h.product.id - base);
+const all = Array.from({ length: COUNT }, (_, i) => i);
+
+t.test('the search core: exclusions drop values, boosts raise them within the pool', async (t) => {
+  const notBlack = await core.byNameVector(query, { k: 6, exclude: { baseColour: ['Black'] } });
+  t.same(ids(notBlack.hits), all.filter((i) => i % 4 !== 0).slice(0, 6), 'every Black product left out, the rest in order');
+  const dresses = await core.byTextVector(query, { k: 4, filters: { articleType: ['Dresses'] }, exclude: { baseColour: ['Black', 'Red'] } });
+  t.same(ids(dresses.hits), all.filter((i) => i % 3 === 0 && i % 4 >= 2).slice(0, 4), 'a filter and an exclusion together');
+
+  // 0.03 of cosine distance per boosted attribute: angle 2i has distance 1 - cos(2i°)
+  const boosted = await core.byNameVector(query, { k: 8, boost: { usage: ['Formal'] } });
+  const expected = all
+    .map((i) => ({ i, d: 1 - Math.cos((i * 2 * Math.PI) / 180) - (i % 6 === 0 ? 0.03 : 0) }))
+    .sort((a, b) => a.d - b.d || a.i - b.i)
+    .map((x) => x.i);
+  t.same(ids(boosted.hits), expected.slice(0, 8), 'Formal products move up by the boost');
+  t.ok(ids(boosted.hits).indexOf(18) < ids((await core.byNameVector(query, { k: 24 })).hits).indexOf(18), 'product 18 (Formal) ranks higher than unboosted');
+
+  const hybrid = await core.hybrid('understanding dress', query, { k: 10, exclude: { baseColour: ['Black'] } });
+  t.ok(hybrid.hits.length === 10 && hybrid.hits.every((h) => h.product.baseColour !== 'Black'), 'hybrid honours exclusions');
+  const hybridBoost = await core.hybrid('understanding', query, { k: 24, boost: { season: ['Winter'] } });
+  const plain = await core.hybrid('understanding', query, { k: 24 });
+  const winterRank = (hits: Hit[]): number => hits.findIndex((h) => h.product.season === 'Winter' && h.product.id !== base);
+  t.ok(winterRank(hybridBoost.hits) <= winterRank(plain.hits), 'hybrid raises boosted products');
+});
+
+t.test('the gateway reads the query into filters on the real core, and relaxes what leaves nothing', async (t) => {
+  const texts: string[] = [];
+  const encoder: Encoder = {
+    embedTexts: async (list) => {
+      texts.push(...list);
+      return { modelVersion: version, dimension: DIM, vectors: list.map(() => new Float32Array(angleVector(DIM, 0))) };
+    },
+    embedImages: async () => {
+      throw new Error('not used');
+    },
+    describe: async () => ({ name: 'angles', version, dimension: DIM, textPreprocessing: '', imagePreprocessing: '', source: 'test', loadedVersions: [version], maxBatch: 8, maxImageBytes: 0 }),
+  };
+  const app = await buildGateway({ search: new SearchCore(rt.db, { namespace: space.namespace }), encoder, s3: rt.s3 }, { defaultMode: 'name' });
+  t.teardown(() => app.close());
+
+  const res = await app.inject({ url: '/api/v1/search?q=womens%20dress%20not%20black&k=24' });
+  t.equal(res.statusCode, 200, res.body);
+  const page = res.json() as { hits: Array<{ product: { id: number; gender: string; articleType: string; baseColour: string } }>; query: { understood: Array<{ attribute: string; values: string[]; applied: string }>; searchedText: string } };
+  t.same(page.query.understood.map((u) => [u.attribute, u.values, u.applied]), [
+    ['gender', ['Women', 'Unisex'], 'filter'],
+    ['articleType', ['Dresses'], 'filter'],
+    ['baseColour', ['Black'], 'exclude'],
+  ]);
+  t.equal(texts.at(-1), 'womens dress', 'the negated words are not embedded');
+  t.same(page.hits.map((h) => h.product.id - base), all.filter((i) => i % 2 === 1 && i % 3 === 0 && i % 4 !== 0), "exactly the catalog's women's dresses that are not black, nearest first");
+
+  const relaxed = (await app.inject({ url: '/api/v1/search?q=navy%20blue%20tshirt%20for%20her&k=5' })).json() as { hits: Array<{ product: { articleType: string; baseColour: string; gender: string } }>; query: { relaxed: Array<{ attribute: string }> } };
+  // navy blue tshirts exist only for men (i ≡ 2 mod 4 and ≡ 2 mod 3: even): the least certain, the gender read from "her", is relaxed
+  t.same(relaxed.query.relaxed.map((u) => u.attribute), ['gender'], 'relaxed the gender and said so');
+  t.ok(relaxed.hits.length > 0 && relaxed.hits.every((h) => h.product.articleType === 'Tshirts' && h.product.baseColour === 'Navy Blue'), 'and found navy blue tshirts');
+});

@@ -11,6 +11,7 @@ import { UnknownModelVersionError } from '../projections/embeddings/errors.ts';
 import { badRequest, fromModelServer, notFound, unavailable } from './errors.ts';
 import { FILTER_NAMES, FilterValueCache, STRING_FILTERS, type KnownValues } from './filters.ts';
 import { imageUrl, inspectImage, readObject, type ImageInfo } from './images.ts';
+import { withTimeout } from './http.ts';
 import { applyUnderstanding, buildLexicon, leastCertain, understand, UNDERSTOOD_ATTRIBUTES, type Lexicon, type Understood } from '../projections/embeddings/understand.ts';
 
 export interface ProductDto extends ProductView {
@@ -76,14 +77,6 @@ export interface ServiceDeps {
 }
 
 export const DEFAULT_K = 10;
-
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 export class SearchService {
   readonly filterValues: FilterValueCache;

@@ -88,17 +88,42 @@ export function normalizeToChw(image: RgbImage, p: ImagePreprocessing): Float32A
 }
 
 /**
- * Images more than this many times larger than the resize target on both sides are first reduced
- * by libvips (in sharp's thread pool) to this multiple of the target, so a large photo cannot stall
- * the server's event loop in the TypeScript resampler. Below it, the result is Pillow's exactly.
+ * An image more than this many times larger than the resize target on either side is first reduced
+ * on that side (or both) by libvips (in sharp's thread pool) to this multiple of the target, so a
+ * large or thin-and-long photo cannot stall the server's event loop in the TypeScript resampler.
+ * Below it, the result is Pillow's exactly.
  */
 export const PRE_SHRINK_FACTOR = 4;
 
+/** The size libvips reduces an image to first, or undefined when the TypeScript resampler takes it whole. */
+export function preShrinkSize(size: { width: number; height: number }, target: { width: number; height: number } | undefined): { width: number; height: number } | undefined {
+  if (!target) return undefined;
+  const width = Math.min(size.width, PRE_SHRINK_FACTOR * target.width);
+  const height = Math.min(size.height, PRE_SHRINK_FACTOR * target.height);
+  return width < size.width || height < size.height ? { width, height } : undefined;
+}
+
+/**
+ * The most pixels the TypeScript resampler takes in, as a multiple of the model's input area (16:
+ * what a 4x pre-shrink on both sides leaves), and the largest resize target before the centre crop
+ * (4x). An image beyond either (a long thin image under an aspect-keeping resize, where the resized
+ * image is far wider than the crop) is resized by libvips alone, off the event loop; the crop and
+ * normalisation that remain in TypeScript touch only the model's input.
+ */
+export const EXACT_INPUT_AREA = 16;
+export const EXACT_TARGET_AREA = 4;
+
 /** Encoded bytes → the [3, H, W] tensor of one image. */
 export async function preprocessImage(bytes: Uint8Array, p: ImagePreprocessing, maxPixels?: number): Promise<Float32Array> {
-  const size = await imageSize(bytes);
+  const size = await imageSize(bytes, maxPixels);
   const target = p.resize ? resizeTarget(size, p.resize) : undefined;
-  const large = target && size.width > PRE_SHRINK_FACTOR * target.width && size.height > PRE_SHRINK_FACTOR * target.height;
-  const image = await decodeRgb(bytes, maxPixels, large ? { width: PRE_SHRINK_FACTOR * target.width, height: PRE_SHRINK_FACTOR * target.height } : undefined);
+  let shrinkTo = preShrinkSize(size, target);
+  if (target) {
+    const output = p.centerCrop ?? target;
+    const outputArea = output.width * output.height;
+    const input = shrinkTo ?? size;
+    if (input.width * input.height > EXACT_INPUT_AREA * outputArea || target.width * target.height > EXACT_TARGET_AREA * outputArea) shrinkTo = target;
+  }
+  const image = await decodeRgb(bytes, maxPixels, shrinkTo);
   return normalizeToChw(resizeAndCrop(image, p, size), p);
 }

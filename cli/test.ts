@@ -40,6 +40,8 @@ async function runTests(files: string[], opts: TestOptions): Promise<number> {
       return 1;
     }
   }
+  // The tests ask for the tiny test models by name ("tiny", "tiny-<n>"); nothing else generates them.
+  process.env.VITRINA_TINY_MODELS ??= '1';
   let startedStack = false;
   if (!opts.unit) {
     useTestStack();

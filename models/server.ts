@@ -21,12 +21,17 @@
 //   loadedVersions   versions kept in memory, champion included (LRU) — VITRINA_MODEL_VERSIONS_LOADED, 3
 //   threads          onnxruntime intra-op threads per session — VITRINA_MODEL_THREADS, CPUs (≤ 4)
 //   cacheDir         model cache root — VITRINA_CACHE_DIR (see streams/config.ts)
+//   tinyModels       generate the tiny test models ("tiny", "tiny-<n>") when asked for by name —
+//                    VITRINA_TINY_MODELS=1 (`vitrina test` sets it), else off: only versions the
+//                    cache, MinIO or the repository hold (or `model`/`defaultModel` names) are served
 //   s3               MinIO client for versions not in the cache; null for none (MinIO unreachable is
 //                    logged and treated as not having the version) — a client from the configuration
 //   kafka, codec     clients for following promotions — built from the configuration
 //   logger           pino logger — the shared one
-// Bad input (no items, too many, empty or too long text, an image too big or not an image) is
-// answered with INVALID_ARGUMENT and a message; an unknown model_version with NOT_FOUND.
+// Bad input (no items, too many, empty or too long text, an image too big or not an image, a
+// message that does not parse) is answered with INVALID_ARGUMENT and a message; an unknown
+// model_version with NOT_FOUND; a known version that cannot be loaded with UNAVAILABLE. No answer
+// names a path of the server (the details are logged).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,7 +47,7 @@ import { createKafka } from '../streams/kafka.ts';
 import { logger as sharedLogger, type Logger } from '../streams/logger.ts';
 import { createS3 } from '../streams/s3.ts';
 import type { BatchStats } from './batcher.ts';
-import { InvalidInputError, ModelNotFoundError } from './errors.ts';
+import { InvalidInputError, ModelLoadError, ModelNotFoundError, redactPaths } from './errors.ts';
 import { LoadedVersions, NoChampionError, type Lease } from './loaded-versions.ts';
 import { loadVersionDir } from './load-version.ts';
 import { MANIFEST, writeManifest } from './manifest.ts';
@@ -64,6 +69,7 @@ export interface ModelServerOptions {
   loadedVersions?: number;
   threads?: number;
   cacheDir?: string;
+  tinyModels?: boolean;
   s3?: Minio.Client | null;
   kafka?: Kafka;
   codec?: EventCodec;
@@ -106,8 +112,37 @@ export function resolveLimits(options: ModelServerOptions = {}): RequestLimits &
 function statusOf(err: unknown): grpc.status {
   if (err instanceof InvalidInputError) return grpc.status.INVALID_ARGUMENT;
   if (err instanceof ModelNotFoundError) return grpc.status.NOT_FOUND;
-  if (err instanceof NoChampionError) return grpc.status.UNAVAILABLE;
+  if (err instanceof NoChampionError || err instanceof ModelLoadError) return grpc.status.UNAVAILABLE;
   return grpc.status.INTERNAL;
+}
+
+/** A request message that does not parse: answered INVALID_ARGUMENT by the handler, not INTERNAL by grpc-js. */
+interface Malformed {
+  malformed: string;
+}
+
+function isMalformed(request: unknown): request is Malformed {
+  return typeof request === 'object' && request !== null && typeof (request as Partial<Malformed>).malformed === 'string';
+}
+
+/** The Encoder service with request decoders that report a bad message instead of throwing. */
+function tolerantService(): grpc.ServiceDefinition {
+  const service = encoderProto().vitrina.encoder.v1.Encoder.service;
+  return Object.fromEntries(
+    Object.entries(service).map(([name, method]) => [
+      name,
+      {
+        ...method,
+        requestDeserialize: (bytes: Buffer): unknown => {
+          try {
+            return method.requestDeserialize(bytes);
+          } catch (err) {
+            return { malformed: `malformed request message (${bytes.length} bytes): ${(err as Error).message}` } satisfies Malformed;
+          }
+        },
+      },
+    ]),
+  ) as grpc.ServiceDefinition;
 }
 
 /**
@@ -145,13 +180,20 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const follow = options.followPromotions ?? options.model === undefined;
   const cacheDir = options.cacheDir ?? config.cacheDir;
   const s3 = options.s3 !== undefined ? options.s3 : createS3(config);
-  const store = new ModelStore({ cacheDir, s3, log: (line) => log.info(line) });
+  const store = new ModelStore({ cacheDir, s3, tinyModels: options.tinyModels, log: (line) => log.info(line) });
   const configured = new ConfiguredModels(cacheDir);
   const threads = options.threads; // undefined: VITRINA_MODEL_THREADS or the CPUs (runtime/session.ts)
 
   const open = async (version: string): Promise<LoadedModel> => {
-    const dir = configured.dirs.get(version) ?? (await store.resolve(version));
-    return loadVersionDir(dir, { cacheDir, threads, log: (line) => log.info(line), loadVersion: open });
+    let dir: string;
+    try {
+      dir = configured.dirs.get(version) ?? (await store.resolve(version));
+      return await loadVersionDir(dir, { cacheDir, threads, log: (line) => log.info(line), loadVersion: open });
+    } catch (err) {
+      if (err instanceof ModelNotFoundError || err instanceof ModelLoadError) throw err;
+      log.error({ version, err: String(err) }, 'model version could not be loaded');
+      throw new ModelLoadError(`model version ${version} could not be loaded: ${redactPaths((err as Error).message ?? String(err))}`, { cause: err });
+    }
   };
   const versions = new LoadedVersions({
     open,
@@ -208,7 +250,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     'grpc.max_receive_message_length': Math.max(64 * 1024 * 1024, 2 * limits.maxImageBytes + 1024 * 1024),
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   });
-  server.addService(encoderProto().vitrina.encoder.v1.Encoder.service, handlers);
+  server.addService(tolerantService(), handlers as unknown as grpc.UntypedServiceImplementation);
   const requested = options.address ?? config.modelServerAddress;
   let port: number;
   try {
@@ -254,10 +296,18 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
 function createHandlers(versions: LoadedVersions, limits: RequestLimits, log: Logger): EncoderHandlers {
   const fail = (callback: (err: grpc.ServiceError | null) => void, err: unknown, method: string): void => {
     const code = statusOf(err);
-    const message = err instanceof Error ? err.message : String(err);
-    if (code === grpc.status.INTERNAL) log.error({ method, err: message }, 'request failed');
-    else log.debug({ method, code, err: message }, 'request refused');
+    const detail = err instanceof Error ? err.message : String(err);
+    let message = redactPaths(detail);
+    if (code === grpc.status.INTERNAL) {
+      const ref = crypto.randomBytes(4).toString('hex');
+      log.error({ method, ref, err: detail }, 'request failed');
+      message = `the model server failed on this request (logged as ${ref})`;
+    } else log.debug({ method, code, err: detail }, 'request refused');
     callback(Object.assign(new Error(message), { code, details: message, metadata: new grpc.Metadata() }) as grpc.ServiceError);
+  };
+  /** INVALID_ARGUMENT for a request message that did not parse. */
+  const checkParsed = (request: unknown): void => {
+    if (isMalformed(request)) throw new InvalidInputError(request.malformed);
   };
   const withLease = async <T>(version: string, work: (lease: Lease) => Promise<T>): Promise<T> => {
     const lease = await versions.acquire(version || undefined);
@@ -290,6 +340,7 @@ function createHandlers(versions: LoadedVersions, limits: RequestLimits, log: Lo
     EmbedTexts: (call, callback) => {
       const { texts, modelVersion } = call.request;
       (async () => {
+        checkParsed(call.request);
         checkTexts(texts, limits);
         return withLease(modelVersion, async (lease) => {
           const prepared = await prepareAll(texts, 'texts', (t) => lease.serving.model.text.prepare(t));
@@ -300,6 +351,7 @@ function createHandlers(versions: LoadedVersions, limits: RequestLimits, log: Lo
     EmbedImages: (call, callback) => {
       const { images, modelVersion } = call.request;
       (async () => {
+        checkParsed(call.request);
         checkImages(images, limits);
         return withLease(modelVersion, async (lease) => {
           const prepared = await prepareAll(images, 'images', (i) => lease.serving.model.image.prepare(i));
@@ -308,7 +360,10 @@ function createHandlers(versions: LoadedVersions, limits: RequestLimits, log: Lo
       })().then((response) => callback(null, response), (err: unknown) => fail(callback, err, 'EmbedImages'));
     },
     Describe: (call, callback) => {
-      withLease(call.request.modelVersion, async (lease) => describe(lease)).then((info) => callback(null, info), (err: unknown) => fail(callback, err, 'Describe'));
+      (async () => {
+        checkParsed(call.request);
+        return withLease(call.request.modelVersion, async (lease) => describe(lease));
+      })().then((info) => callback(null, info), (err: unknown) => fail(callback, err, 'Describe'));
     },
     Health: (_call, callback) => {
       const champion = versions.championVersion();

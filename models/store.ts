@@ -1,7 +1,9 @@
 // Where model versions live: MinIO (bucket vitrina-models, keys "<version>/<file>") and the local
 // cache (<cacheDir>/models/<version>/). A version is found, in order, in the cache, in MinIO
 // (downloaded into the cache), among the versions bundled with the repository (models/base/ when
-// its model.json names that version), or generated ("tiny", "tiny-<seed>"). A bundled version is
+// its model.json names that version), or, only where tests ask for them (option tinyModels, or
+// VITRINA_TINY_MODELS=1, which `vitrina test` sets), generated ("tiny", "tiny-<seed>"): otherwise
+// any caller could make a server write model versions without limit. A bundled version is
 // copied into the cache and published to MinIO at first use: the repository bundles one version,
 // and a newer checkout must not strand the version a catalog was embedded with.
 import crypto from 'node:crypto';
@@ -22,12 +24,24 @@ export function isVersionName(version: string): boolean {
   return VERSION_NAME.test(version) && !version.includes('..');
 }
 
+/** Whether the tiny test models may be generated on demand: VITRINA_TINY_MODELS=1 (or true). */
+export function tinyModelsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['1', 'true', 'yes'].includes((env.VITRINA_TINY_MODELS ?? '').toLowerCase());
+}
+
+/** The NOT_FOUND answer to a version name that is not one; it does not echo the name (it may be a path). */
+export function notAVersionName(): ModelNotFoundError {
+  return new ModelNotFoundError(`not a model version name (letters, digits, '.', '_' and '-', at most 128 characters, starting with a letter or digit)`);
+}
+
 export interface ModelStoreOptions {
   cacheDir: string;
   /** MinIO client; null keeps the store local (tests, offline). */
   s3: Minio.Client | null;
   bucket?: string;
   bundledDirs?: string[];
+  /** Generate the tiny test models ("tiny", "tiny-<seed>") on demand — default: tinyModelsFromEnv(). */
+  tinyModels?: boolean;
   log?: (line: string) => void;
 }
 
@@ -36,6 +50,7 @@ export class ModelStore {
   private readonly s3: Minio.Client | null;
   private readonly bucket: string;
   private readonly bundledDirs: string[];
+  private readonly tinyModels: boolean;
   private readonly log: (line: string) => void;
 
   constructor(options: ModelStoreOptions) {
@@ -43,6 +58,7 @@ export class ModelStore {
     this.s3 = options.s3;
     this.bucket = options.bucket ?? buckets.models;
     this.bundledDirs = options.bundledDirs ?? BUNDLED_DIRS;
+    this.tinyModels = options.tinyModels ?? tinyModelsFromEnv();
     this.log = options.log ?? (() => undefined);
   }
 
@@ -66,20 +82,20 @@ export class ModelStore {
 
   /** A directory with the version's model.json; throws ModelNotFoundError when no place has it. */
   async resolve(version: string): Promise<string> {
-    if (!isVersionName(version)) throw new ModelNotFoundError(`"${version}" is not a model version name`);
+    if (!isVersionName(version)) throw notAVersionName();
     const local = this.localDir(version);
     if (fs.existsSync(path.join(local, MANIFEST))) return local;
     if (await this.download(version, local)) return local;
     const bundled = this.bundledDir(version);
     if (bundled) return this.adoptBundled(version, bundled, local);
-    const seed = tinySeedOf(version);
+    const seed = this.tinyModels ? tinySeedOf(version) : undefined;
     if (seed !== undefined) {
       const tmp = `${local}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
       writeTinyModel(tmp, { seed, version });
       this.moveInto(tmp, local);
       return local;
     }
-    throw new ModelNotFoundError(`model version ${version} is in neither the cache (${local}), MinIO (${this.bucket}/${version}/) nor the repository`);
+    throw new ModelNotFoundError(`model version ${version} is not known: neither the model cache, MinIO (${this.bucket}/${version}/) nor the repository has it`);
   }
 
   /** Copies a bundled version into the cache and, when MinIO is reachable, publishes it there. */
@@ -98,7 +114,7 @@ export class ModelStore {
     return local;
   }
 
-  /** The base model version to serve before any promotion: the one the repository bundles, else "tiny". */
+  /** The base model version to serve before any promotion: the one the repository bundles, else "tiny" (when allowed). */
   async defaultVersion(): Promise<string> {
     for (const dir of this.bundledDirs) {
       try {
@@ -108,7 +124,8 @@ export class ModelStore {
         // no model bundled there
       }
     }
-    return 'tiny';
+    if (this.tinyModels) return 'tiny';
+    throw new ModelNotFoundError('no model version to serve: none is bundled in models/base, and the tiny test model is off (VITRINA_TINY_MODELS=1 turns it on)');
   }
 
   /** Whether resolve() would find the version without generating it. */

@@ -1,5 +1,6 @@
 // The `vitrina` command line: one entry point, a sub-command per job, --help on each.
 import { Command } from 'commander';
+import { registerChaos } from '../chaos/command.ts';
 import { reportError } from './errors.ts';
 import { registerBench } from './bench.ts';
 import { registerIngest } from './ingest.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerServeModel(program);
   registerServeGateway(program);
+  registerChaos(program);
   return program;
 }
 

@@ -27,6 +27,24 @@ export interface EvaluationParameters {
   latencyQueries: number;
 }
 
+/** How the promoter weighs the evidence (processors/promoter/rule.ts). */
+export interface PromotionParameters {
+  /** One-sided confidence of every bound the rule reads (the interval is [q(1−c), q(c)] of the bootstrap). */
+  confidence: number;
+  /** The least gain of a deciding ("better") metric worth a switch: its lower bound must exceed it. */
+  minEffect: number;
+  /** Power at which the minimum detectable effect of the split is stated. */
+  power: number;
+  /** Bootstrap resamples. */
+  resamples: number;
+  /** Seed of the bootstrap; default: the run's split seed. */
+  seed: number | undefined;
+  /** Products per second the embedder re-embeds at, as measured (its "re-embedding progress" log); none: unknown. */
+  embedRate: number | undefined;
+}
+
+export const PROMOTION_DEFAULTS: PromotionParameters = { confidence: 0.95, minEffect: 0.005, power: 0.8, resamples: 2000, seed: undefined, embedRate: undefined };
+
 export const TRAINING_DEFAULTS: TrainingParameters = { epochs: 10, learningRate: 1e-3, batchSize: 256, temperature: 0.05, learnTemperature: true, weightDecay: 1e-4, sides: 'both' };
 export const EVALUATION_DEFAULTS: EvaluationParameters = { augmentSeed: undefined, maxQueries: 0, latencyQueries: 100 };
 
@@ -43,6 +61,12 @@ export const PARAM = {
   maxQueries: 'eval.maxQueries',
   latencyQueries: 'eval.latencyQueries',
   promotionRule: 'promotion.rule',
+  confidence: 'promotion.confidence',
+  minEffect: 'promotion.minEffect',
+  power: 'promotion.power',
+  resamples: 'promotion.resamples',
+  bootstrapSeed: 'promotion.seed',
+  embedRate: 'promotion.embedRate',
 } as const;
 
 export class ParameterError extends Error {
@@ -96,10 +120,31 @@ export function evaluationParameters(map: Record<string, string>): EvaluationPar
   };
 }
 
+const optional = (map: Record<string, string>, key: string, check: (v: number) => boolean, what: string): number | undefined =>
+  map[key] === undefined || map[key] === '' ? undefined : num(map, key, 0, check, what);
+
+export function promotionParameters(map: Record<string, string>): PromotionParameters {
+  const d = PROMOTION_DEFAULTS;
+  return {
+    confidence: num(map, PARAM.confidence, d.confidence, (v) => v > 0.5 && v < 1, 'a number in (0.5, 1)'),
+    minEffect: num(map, PARAM.minEffect, d.minEffect, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
+    power: num(map, PARAM.power, d.power, (v) => v > 0.5 && v < 1, 'a number in (0.5, 1)'),
+    resamples: num(map, PARAM.resamples, d.resamples, (v) => Number.isInteger(v) && v >= 100 && v <= 100_000, 'an integer in 100..100000'),
+    seed: optional(map, PARAM.bootstrapSeed, Number.isInteger, 'an integer') ?? d.seed,
+    embedRate: optional(map, PARAM.embedRate, (v) => v > 0, 'a positive number (products per second)') ?? d.embedRate,
+  };
+}
+
+/** The promotion.* parameters a run carries, passed on from its request to its evaluation and decision. */
+export function promotionParameterMap(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).filter(([key]) => key.startsWith('promotion.')));
+}
+
 /** Checks every known parameter of a request (unknown keys are kept and ignored). */
 export function checkParameters(map: Record<string, string>): void {
   trainingParameters(map);
   evaluationParameters(map);
+  promotionParameters(map);
 }
 
 /** The map form of training parameters, with every value spelled out (what TrainingRunCompleted records). */

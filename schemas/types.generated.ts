@@ -15,6 +15,31 @@ export interface DeadLetter {
   failedAt: number;
 }
 
+/** The paired difference challenger − champion of one metric on the same queries, with a seeded bootstrap interval. */
+export interface MetricInterval {
+  metric: string;
+  champion: number;
+  challenger: number;
+  /** challenger − champion */
+  difference: number;
+  /** One-sided lower bound at `confidence` (bootstrap quantile 1 − confidence). */
+  low: number;
+  /** One-sided upper bound at `confidence` (bootstrap quantile confidence). */
+  high: number;
+  confidence: number;
+  /** Sample standard deviation of the per-query differences. */
+  sdDifference: number;
+  queries: number;
+  /** Queries where the challenger scored higher. */
+  improved: number;
+  /** Queries where the challenger scored lower. */
+  worsened: number;
+  /** Exact two-sided McNemar p-value (0/1 metrics only). */
+  mcnemarP: null | number;
+  resamples: number;
+  seed: number;
+}
+
 /** Metrics of one model version on one test split. Keyed by model version. */
 export interface EvaluationCompleted {
   evaluationId: string;
@@ -38,6 +63,8 @@ export interface EvaluationCompleted {
   durationMs: number;
   /** Set when the evaluation could not be done; metrics are then empty. */
   error: null | string;
+  /** For a challenger: every acc@k / group@k metric compared with the champion query by query. */
+  intervals: Array<MetricInterval>;
 }
 
 export interface Neighbour {
@@ -126,12 +153,34 @@ export type PromotionDecision = 'PROMOTE' | 'REJECT';
 
 export interface PromotionCheck {
   metric: string;
-  /** better (challenger > champion + margin) or noWorse (challenger >= champion - margin). */
+  /** better (the lower bound of challenger − champion above max(margin, minEffect)) or noWorse (the upper bound of champion − challenger at most margin); older events: point values, no bounds. */
   kind: string;
   margin: number;
   challenger: null | number;
   champion: null | number;
   passed: boolean;
+  /** challenger − champion */
+  difference: null | number;
+  /** Lower bound of the difference at the decision's confidence. */
+  low: null | number;
+  /** Upper bound of the difference at the decision's confidence. */
+  high: null | number;
+  /** What the bound was held against: max(margin, minEffect) for better, −margin for noWorse. */
+  threshold: null | number;
+  /** The smallest difference of this metric the test split detects at the decision's confidence and power. */
+  minDetectable: null | number;
+  mcnemarP: null | number;
+  note: string;
+}
+
+/** What going live costs: the catalog re-embedded by the new champion. */
+export interface SwitchCost {
+  products: number;
+  /** The embedder's rate; null when none is known. */
+  perSecond: null | number;
+  minutes: null | number;
+  /** Where the rate comes from, or that none is known. */
+  rateSource: string;
 }
 
 /** The promoter's decision on a challenger: promoted (a ModelPromoted follows) or rejected, with the rule, each check and the reason. Keyed by run id. */
@@ -148,6 +197,14 @@ export interface PromotionDecided {
   checks: Array<PromotionCheck>;
   evaluationId: null | string;
   decidedAt: number;
+  /** promote, reject, or inconclusive (the split cannot detect the minimum effect: not promoted); empty in older events. */
+  outcome: string;
+  confidence: null | number;
+  minEffect: null | number;
+  power: null | number;
+  /** Test queries both models were compared on. */
+  queries: number;
+  cost: null | SwitchCost;
 }
 
 export type TrainingStatus = 'SUCCEEDED' | 'FAILED';

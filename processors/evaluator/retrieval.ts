@@ -6,7 +6,7 @@
 //   search.<gallery>.ms_per_query          the exact search alone, averaged over the bulk pass
 import type { CatalogRow } from '../../mlops/manifests.ts';
 import { makeGallery, searchTopK, type Gallery, type Ranked } from './exact-search.ts';
-import { accuracyAtK, groupAccuracyAtK, KS } from './metrics.ts';
+import { groupSharesAtK, hitsAtK, KS, meanOf } from './metrics.ts';
 import type { VersionVectors } from './version-embeddings.ts';
 
 export interface EvaluationSet {
@@ -36,9 +36,16 @@ export function galleriesOf(set: EvaluationSet, vectors: VersionVectors): Galler
   return { catalog: makeGallery(vectors.catalog.image, dim), test: makeGallery(gather(vectors.catalog.image, dim, set.testIndices), dim) };
 }
 
-export async function retrievalMetrics(set: EvaluationSet, vectors: VersionVectors, galleries: Galleries, tick: () => Promise<void>): Promise<Record<string, number>> {
+export interface RetrievalResult {
+  metrics: Record<string, number>;
+  /** Each acc@k / group@k metric per query (query order), for the paired comparison. */
+  perQuery: Record<string, Float64Array>;
+}
+
+export async function retrievalMetrics(set: EvaluationSet, vectors: VersionVectors, galleries: Galleries, tick: () => Promise<void>): Promise<RetrievalResult> {
   const dim = vectors.catalog.dim;
   const metrics: Record<string, number> = {};
+  const perQuery: Record<string, Float64Array> = {};
   const textQueries = gather(vectors.catalog.text, dim, set.queryIndices);
   const tasks: Array<['text2image' | 'image2image', Float32Array]> = [
     ['text2image', textQueries],
@@ -53,14 +60,18 @@ export async function retrievalMetrics(set: EvaluationSet, vectors: VersionVecto
       metrics[`search.${task}.${galleryName}.ms_per_query`] = (performance.now() - began) / Math.max(1, set.queryIndices.length);
       const query = (q: number): CatalogRow => set.rows[set.queryIndices[q]!]!;
       const hit = (q: number, g: number): CatalogRow => set.rows[toCatalog(g)]!;
-      const put = (name: string, values: Map<number, number>, suffix: 'acc' | 'group'): void => {
-        for (const [k, v] of values) metrics[`${task}.${name}.${galleryName}.${suffix}@${k}`] = v;
+      const put = (name: string, values: Map<number, Float64Array>, suffix: 'acc' | 'group'): void => {
+        for (const [k, v] of values) {
+          const metric = `${task}.${name}.${galleryName}.${suffix}@${k}`;
+          metrics[metric] = meanOf(v);
+          perQuery[metric] = v;
+        }
       };
-      put('exact', accuracyAtK(ranked, (q, g) => toCatalog(g) === set.queryIndices[q]), 'acc');
-      if (task === 'text2image') put('name', accuracyAtK(ranked, (q, g) => hit(q, g).displayName === query(q).displayName), 'acc');
-      put('articleType', groupAccuracyAtK(ranked, (q, g) => hit(q, g).articleType === query(q).articleType), 'group');
-      put('masterCategory', groupAccuracyAtK(ranked, (q, g) => hit(q, g).masterCategory === query(q).masterCategory), 'group');
+      put('exact', hitsAtK(ranked, (q, g) => toCatalog(g) === set.queryIndices[q]), 'acc');
+      if (task === 'text2image') put('name', hitsAtK(ranked, (q, g) => hit(q, g).displayName === query(q).displayName), 'acc');
+      put('articleType', groupSharesAtK(ranked, (q, g) => hit(q, g).articleType === query(q).articleType), 'group');
+      put('masterCategory', groupSharesAtK(ranked, (q, g) => hit(q, g).masterCategory === query(q).masterCategory), 'group');
     }
   }
-  return metrics;
+  return { metrics, perQuery };
 }

@@ -5,7 +5,8 @@ import type { EvaluationCompleted, TrainingRunCompleted } from '../../schemas/ty
 import type { MlopsDeps } from '../../mlops/deps.ts';
 import { runKeys } from '../../mlops/layout.ts';
 import type { CatalogManifest, SplitManifest } from '../../mlops/manifests.ts';
-import { evaluationParameters, PARAM } from '../../mlops/parameters.ts';
+import { pairedIntervals } from '../../mlops/paired-stats.ts';
+import { evaluationParameters, promotionParameterMap, promotionParameters } from '../../mlops/parameters.ts';
 import { randomFor, shuffle } from '../../mlops/prng.ts';
 import type { RunStore } from '../../mlops/store.ts';
 import { AUGMENTATION_RECIPE } from './augment.ts';
@@ -62,24 +63,31 @@ export async function runEvaluation(deps: MlopsDeps & { store: RunStore }, compl
     search: 'exact cosine (onnxruntime MatMul + TopK)',
     latencyQueries: String(Math.min(params.latencyQueries, queries.length)),
   };
-  const ownRule = completed.parameters[PARAM.promotionRule];
-  if (ownRule) parameters[PARAM.promotionRule] = ownRule; // the promoter applies the run's own rule
-  const measure = async (version: string): Promise<{ metrics: Record<string, number>; how: string; gallery: Gallery }> => {
+  // The promoter applies the run's own rule and evidence parameters (promotion.*).
+  Object.assign(parameters, promotionParameterMap(completed.parameters));
+  const evidence = promotionParameters(completed.parameters);
+  const bootstrap = { seed: evidence.seed ?? split.seed, resamples: evidence.resamples, confidence: evidence.confidence };
+  parameters.bootstrap = `paired percentile bootstrap, ${bootstrap.resamples} resamples of the ${queries.length} queries, seed ${bootstrap.seed}, one-sided bounds at ${bootstrap.confidence}`;
+  const measure = async (version: string): Promise<{ metrics: Record<string, number>; perQuery: Record<string, Float64Array>; how: string; gallery: Gallery }> => {
     const started = Date.now();
     const vectors = await embeddings.of(version);
     const galleries = galleriesOf(set, vectors);
     hooks.progress(`evaluating ${version} (${vectors.how}): ${queries.length} queries, galleries of ${set.testIndices.length} (test) and ${catalog.rows.length} (catalog)`);
-    const metrics = await retrievalMetrics(set, vectors, galleries, hooks.tick);
+    const { metrics, perQuery } = await retrievalMetrics(set, vectors, galleries, hooks.tick);
     if (vectors.adapter) metrics['serving.max_abs_diff'] = await servingCheck(deps.encoder, deps.s3, vectors, catalog.rows);
     metrics.queries = queries.length;
     metrics['gallery.test.size'] = set.testIndices.length;
     metrics['gallery.catalog.size'] = catalog.rows.length;
     metrics['evaluation.seconds'] = (Date.now() - started) / 1000;
     hooks.progress(`${version}: text→image name acc@10 (catalog) ${fmt(metrics['text2image.name.catalog.acc@10'])}, articleType group@10 ${fmt(metrics['text2image.articleType.catalog.group@10'])}, image→image acc@1 ${fmt(metrics['image2image.exact.catalog.acc@1'])}`);
-    return { metrics, how: vectors.how, gallery: galleries.catalog };
+    return { metrics, perQuery, how: vectors.how, gallery: galleries.catalog };
   };
   const base = await measure(champion);
   const challenged = await measure(challenger);
+  const intervalsBegan = Date.now();
+  const intervals = pairedIntervals(base.perQuery, challenged.perQuery, bootstrap);
+  hooks.progress(`paired intervals of ${intervals.length} metrics (${bootstrap.resamples} resamples, seed ${bootstrap.seed}) in ${((Date.now() - intervalsBegan) / 1000).toFixed(1)} s`);
+  await hooks.tick();
   hooks.progress(`timing ${Math.min(params.latencyQueries, queries.length)} text and image queries per model end to end (model server + exact search over the catalog), the models taking turns`);
   const timed = await latencyMetrics(deps.encoder, deps.s3, [{ version: champion, gallery: base.gallery }, { version: challenger, gallery: challenged.gallery }], queries.slice(0, params.latencyQueries), augmentSeed, hooks.tick);
   Object.assign(base.metrics, timed.get(champion));
@@ -87,7 +95,7 @@ export async function runEvaluation(deps: MlopsDeps & { store: RunStore }, compl
   const now = Date.now();
   const common = { modelName: completed.modelName, runId: completed.runId, splitManifestKey: completed.splitManifestKey, queries: queries.length, durationMs: now - began, error: null };
   return [
-    { ...common, evaluationId: evaluationIdOf(completed.runId, 'champion'), modelVersion: champion, metrics: base.metrics, role: 'champion', baselineVersion: null, baselineEvaluationId: null, baselineMetrics: {}, parameters: { ...parameters, embeddings: base.how }, completedAt: now },
+    { ...common, evaluationId: evaluationIdOf(completed.runId, 'champion'), modelVersion: champion, metrics: base.metrics, role: 'champion', baselineVersion: null, baselineEvaluationId: null, baselineMetrics: {}, parameters: { ...parameters, embeddings: base.how }, completedAt: now, intervals: [] },
     {
       ...common,
       evaluationId: evaluationIdOf(completed.runId, 'challenger'),
@@ -99,6 +107,7 @@ export async function runEvaluation(deps: MlopsDeps & { store: RunStore }, compl
       baselineMetrics: base.metrics,
       parameters: { ...parameters, embeddings: challenged.how },
       completedAt: now,
+      intervals,
     },
   ];
 }
@@ -124,5 +133,6 @@ export function evaluationFailed(completed: TrainingRunCompleted, error: Error |
     parameters: {},
     durationMs: 0,
     error: typeof error === 'string' ? error : `${error.name}: ${error.message}`,
+    intervals: [],
   };
 }

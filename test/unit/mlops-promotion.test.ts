@@ -8,23 +8,43 @@ import { checkParameters, trainingParameters, TRAINING_DEFAULTS } from '../../ml
 import { buildTrainingRequest } from '../../mlops/requests.ts';
 import { decideOnEvaluation } from '../../processors/promoter/decide-run.ts';
 import { decide, DEFAULT_RULE, parseRule, ruleFor } from '../../processors/promoter/rule.ts';
-import type { EvaluationCompleted, ModelPromoted } from '../../schemas/types.generated.ts';
+import type { EvaluationCompleted, MetricInterval, ModelPromoted } from '../../schemas/types.generated.ts';
 
 const champion = { 'text2image.articleType.catalog.group@10': 0.8, 'text2image.name.catalog.acc@10': 0.5, 'image2image.exact.catalog.acc@1': 0.7 };
 
-t.test('the default rule: better grouping, exact matches no worse beyond the margin', async (t) => {
-  const better = decide(DEFAULT_RULE, { ...champion, 'text2image.articleType.catalog.group@10': 0.81, 'text2image.name.catalog.acc@10': 0.495 }, champion);
+/** A hand-made paired interval of a metric: the point difference and its bounds. */
+function interval(metric: string, difference: number, low: number, high: number, sdDifference = 0.1, queries = 4000): MetricInterval {
+  return { metric, champion: 0, challenger: difference, difference, low, high, confidence: 0.95, sdDifference, queries, improved: 0, worsened: 0, mcnemarP: null, resamples: 2000, seed: 1 };
+}
+
+const evidence = (...intervals: MetricInterval[]) => ({ confidence: 0.95, minEffect: 0.005, power: 0.8, intervals });
+const G = 'text2image.articleType.catalog.group@10';
+const N = 'text2image.name.catalog.acc@10';
+const I = 'image2image.exact.catalog.acc@1';
+
+t.test('the default rule reads bounds: a gain above the minimum effect, guards within their tolerance', async (t) => {
+  const better = decide(DEFAULT_RULE, { ...champion, [G]: 0.82, [N]: 0.495 }, champion, evidence(interval(G, 0.02, 0.012, 0.028), interval(N, -0.005, -0.009, -0.001), interval(I, 0, 0, 0)));
   t.ok(better.promote, better.reason);
-  t.match(better.reason, /every check passed/);
-  const same = decide(DEFAULT_RULE, champion, champion);
-  t.notOk(same.promote, 'equal grouping is not better');
-  t.match(same.reason, /1 of 3 checks failed: text2image.articleType.catalog.group@10 0.8000 vs 0.8000/);
-  const worse = decide(DEFAULT_RULE, { ...champion, 'text2image.articleType.catalog.group@10': 0.9, 'image2image.exact.catalog.acc@1': 0.68 }, champion);
-  t.notOk(worse.promote);
-  t.same(worse.checks.map((c) => c.passed), [true, true, false]);
-  const missing = decide(DEFAULT_RULE, { 'text2image.articleType.catalog.group@10': 0.9 }, champion);
+  t.equal(better.outcome, 'promote');
+  t.match(better.reason, /every check passed: text2image.articleType.catalog.group@10 0.8200 vs 0.8000: difference \+0.0200, 95% bounds \[\+0.0120, \+0.0280\], lower bound must exceed 0.0050/);
+  const small = decide(DEFAULT_RULE, { ...champion, [G]: 0.804 }, champion, evidence(interval(G, 0.004, 0.001, 0.007), interval(N, 0, 0, 0), interval(I, 0, 0, 0)));
+  t.notOk(small.promote, 'a real but small gain (lower bound 0.001) is below the minimum effect');
+  t.equal(small.outcome, 'reject');
+  t.match(small.reason, /1 of 3 checks failed: text2image.articleType.catalog.group@10/);
+  const guard = decide(DEFAULT_RULE, champion, champion, evidence(interval(G, 0.05, 0.04, 0.06), interval(N, -0.005, -0.012, 0.002), interval(I, 0, 0, 0)));
+  t.same(guard.checks.map((c) => c.passed), [true, false, true], 'name acc@10 may be 0.012 worse: beyond the 0.01 tolerance');
+  const weak = decide(DEFAULT_RULE, champion, champion, evidence(interval(G, 0.01, -0.02, 0.04, 0.3, 100), interval(N, 0, 0, 0), interval(I, 0, 0, 0)));
+  t.equal(weak.outcome, 'inconclusive', '100 queries with sd 0.3 detect only ~0.075: a failed gain says nothing');
+  t.notOk(weak.promote);
+  t.match(weak.reason, /detects only differences ≥ 0.0746/);
+  const shown = decide(DEFAULT_RULE, champion, champion, evidence(interval(G, 0.1, 0.06, 0.14, 0.3, 100), interval(N, 0, 0, 0), interval(I, 0, 0, 0)));
+  t.equal(shown.outcome, 'promote', 'a gain whose lower bound clears the minimum effect was detected, small split or not');
+  const noInterval = decide(DEFAULT_RULE, { ...champion, [G]: 0.9 }, champion, evidence());
+  t.notOk(noInterval.promote);
+  t.match(noInterval.reason, /no paired interval for this metric/);
+  const missing = decide(DEFAULT_RULE, { [G]: 0.9 }, champion, evidence(interval(G, 0.1, 0.09, 0.11)));
   t.notOk(missing.promote);
-  t.match(missing.reason, /missing/);
+  t.match(missing.reason, /metric missing/);
 });
 
 t.test('rules parse from JSON and are checked', async (t) => {
@@ -41,7 +61,8 @@ t.test('rules parse from JSON and are checked', async (t) => {
 function evaluation(over: Partial<EvaluationCompleted> = {}): EvaluationCompleted {
   return {
     evaluationId: 'r1/challenger', modelVersion: 'base-adapter-r1', runId: 'r1', splitManifestKey: 'runs/r1/split.json', metrics: { ...champion, 'text2image.articleType.catalog.group@10': 0.85 },
-    queries: 10, completedAt: 1, modelName: 'vitrina', role: 'challenger', baselineVersion: 'base', baselineEvaluationId: 'r1/champion', baselineMetrics: champion, parameters: {}, durationMs: 1, error: null, ...over,
+    queries: 4000, completedAt: 1, modelName: 'vitrina', role: 'challenger', baselineVersion: 'base', baselineEvaluationId: 'r1/champion', baselineMetrics: champion, parameters: {}, durationMs: 1, error: null,
+    intervals: [interval(G, 0.05, 0.04, 0.06), interval(N, 0, 0, 0), interval(I, 0, 0, 0)], ...over,
   };
 }
 
@@ -49,7 +70,7 @@ t.test('the promoter promotes, rejects with the reason, and refuses a stale comp
   const promoted = decideOnEvaluation(evaluation(), undefined, {}, undefined, 5);
   t.equal(promoted.decided.decision, 'PROMOTE');
   t.same(promoted.promoted, { modelName: 'vitrina', version: 'base-adapter-r1', previousVersion: 'base', reason: `run r1: ${promoted.decided.reason}`, promotedBy: 'auto', promotedAt: 5 });
-  const rejected = decideOnEvaluation(evaluation({ metrics: champion }), 'base', {});
+  const rejected = decideOnEvaluation(evaluation({ metrics: champion, intervals: [interval(G, 0, 0, 0), interval(N, 0, 0, 0), interval(I, 0, 0, 0)] }), 'base', {});
   t.equal(rejected.decided.decision, 'REJECT');
   t.equal(rejected.promoted, undefined);
   t.equal(rejected.decided.checks.length, 3);

@@ -1,6 +1,9 @@
 // GraphQL at /graphql (Mercurius): a thin resolver layer over the same SearchService the REST
-// routes use, with the depth and cost limits of graphql/limits.ts, and errors carrying the same
-// status and message REST would give (extensions.code, extensions.statusCode).
+// routes use, with errors carrying the same status and message REST would give (extensions.code,
+// extensions.statusCode). A request passes three gates before anything runs, each a 400 that says
+// what is wrong: its envelope (graphql/request.ts), the size and shape of its document
+// (graphql/shape.ts, before the specification's validation rules, some of which are quadratic),
+// and validation with the depth and cost limits (graphql/limits.ts).
 import type { FastifyPluginAsync } from 'fastify';
 import { GraphQLError, type FormattedExecutionResult } from 'graphql';
 import mercurius, { type IResolvers, type MercuriusContext } from 'mercurius';
@@ -8,7 +11,9 @@ import type { SearchMode } from '../config.ts';
 import type { SearchFilters } from '../core.ts';
 import { classify } from '../errors.ts';
 import { limitsRule } from '../graphql/limits.ts';
+import { checkGraphqlRequest, HOW_TO_SEND } from '../graphql/request.ts';
 import { typeDefs } from '../graphql/schema.ts';
+import { parseBounded, QueryRefused, SHAPE_LIMITS, shapeErrors } from '../graphql/shape.ts';
 import { requestBase } from '../http.ts';
 import type { ProductDto, SearchService } from '../service.ts';
 
@@ -63,6 +68,13 @@ function facetList(facets: unknown): Array<{ attribute: string; values: Array<{ 
 
 type Failure = Error & { errors?: unknown; statusCode?: unknown };
 
+/** A request error (syntax, validation, variables) with a code and its status in extensions, as resolver errors have. */
+function requestError(error: Error, statusCode: number): GraphQLError {
+  const e = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });
+  const code = e.extensions.code ?? (e.message.startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED');
+  return new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code, statusCode } });
+}
+
 /**
  * GraphQL errors with the status and message REST would give: resolver errors are classified like
  * REST errors (extensions.code and extensions.statusCode; internal details hidden), request errors
@@ -76,16 +88,20 @@ export function formatErrors(execution: { data?: unknown; errors?: readonly Grap
     const original = error.originalError as Failure | undefined;
     if (original && Array.isArray(original.errors)) {
       // Mercurius wraps the errors of parsing and validation (the limits included) in one.
-      status ??= typeof original.statusCode === 'number' ? original.statusCode : 400;
-      for (const inner of original.errors as Error[]) errors.push(inner instanceof GraphQLError ? inner : new GraphQLError(inner.message, { originalError: inner }));
+      const statusCode = typeof original.statusCode === 'number' ? original.statusCode : 400;
+      status ??= statusCode;
+      for (const inner of original.errors as Error[]) errors.push(requestError(inner, statusCode));
       continue;
     }
     if (!original || original instanceof GraphQLError) {
       status ??= 400; // a request error GraphQL itself found (e.g. a variable of the wrong type)
-      errors.push(error);
+      errors.push(execution.data ? error : requestError(error, 400));
       continue;
     }
-    const { statusCode, message, code } = classify(original);
+    const classified = classify(original);
+    const { statusCode, code } = classified;
+    // Only the body parser answers 415 here: say what the endpoint reads.
+    const message = statusCode === 415 ? `${classified.message}: ${HOW_TO_SEND}` : classified.message;
     if (statusCode >= 500 && statusCode !== 503) logInternal(original);
     status ??= statusCode;
     errors.push(
@@ -106,8 +122,8 @@ export const graphqlPlugin: FastifyPluginAsync<GraphqlOptions> = async (app, { s
   const { options } = service;
   const resolvers: IResolvers = {
     Query: {
-      search: (_root, args: PageArgs & { q: string; mode?: SearchMode | null; understand?: boolean | null; ignore?: string[] | null }, ctx: MercuriusContext) =>
-        service.searchText({ q: args.q, mode: opt(args.mode), understand: opt(args.understand), ignore: opt(args.ignore), ...page(args) }, baseOf(ctx)),
+      search: (_root, args: PageArgs & { q: string; mode?: SearchMode | null; understand?: boolean | null; ignore?: string[] | null; facets?: string[] | null; collapse?: string | null }, ctx: MercuriusContext) =>
+        service.searchText({ q: args.q, mode: opt(args.mode), understand: opt(args.understand), ignore: opt(args.ignore), facets: opt(args.facets), collapse: opt(args.collapse) as 'name' | undefined, ...page(args) }, baseOf(ctx)),
       searchByImageKey: (_root, args: PageArgs & { objectKey: string }, ctx: MercuriusContext) => service.searchImageObject(args.objectKey, page(args), baseOf(ctx)),
       product: async (_root, args: { id: number }, ctx: MercuriusContext) => {
         try {
@@ -122,7 +138,14 @@ export const graphqlPlugin: FastifyPluginAsync<GraphqlOptions> = async (app, { s
     Product: {
       similar: (product: ProductDto, args: PageArgs, ctx: MercuriusContext) => service.similar(product.id, page(args), baseOf(ctx)),
     },
+    SearchPage: {
+      facets: (page: { facets?: unknown }) => (page.facets ? facetList(page.facets) : null),
+    },
   };
+
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.url === GRAPHQL_PATH) await checkGraphqlRequest(request);
+  });
 
   await app.register(mercurius, {
     schema: typeDefs,
@@ -133,6 +156,11 @@ export const graphqlPlugin: FastifyPluginAsync<GraphqlOptions> = async (app, { s
     validationRules: ({ variables }) => [limitsRule({ maxDepth: options.graphqlMaxDepth, maxCost: options.graphqlMaxCost }, variables ?? {})],
     context: (request): Pick<Context, 'base'> => ({ base: requestBase(request, options) }),
     errorFormatter: (execution, ctx) => formatErrors(execution, (err) => ctx.reply?.log.error({ err }, 'graphql resolver failed')),
+    graphql: { parseOptions: { maxTokens: SHAPE_LIMITS.maxTokens } },
+  });
+  app.graphql.addHook('preParsing', async (_schema, source) => {
+    const errors = shapeErrors(parseBounded(source));
+    if (errors.length > 0) throw new QueryRefused(errors);
   });
 
   for (const extension of extensions) {

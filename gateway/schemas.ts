@@ -84,9 +84,24 @@ export const pageSchema = {
       items: {
         type: 'object',
         required: ['score', 'product'],
-        properties: { score: { type: 'number', description: 'higher is more similar' }, product: productSchema },
+        properties: {
+          score: { type: 'number', description: 'higher is more similar' },
+          product: productSchema,
+          variants: {
+            type: 'object',
+            description: 'with collapse=name: the products of this display name among the top results (count: all of them; products: the first 24, this hit first)',
+            required: ['count', 'products'],
+            properties: { count: { type: 'integer' }, products: { type: 'array', items: productSchema } },
+          },
+        },
       },
     },
+    facets: {
+      type: 'object',
+      description: 'with facets=...: per attribute asked, counts per value among the search\'s own top results',
+      additionalProperties: { type: 'array', items: { type: 'object', required: ['value', 'count'], properties: { value: { type: 'string' }, count: { type: 'integer' } } } },
+    },
+    resultsCounted: { type: 'integer', description: 'how many top results the facets counted and collapse=name grouped (at most 1000; hybrid results end at its pool)' },
   },
 } as const;
 
@@ -128,6 +143,13 @@ export function searchQuerystring(options: GatewayOptions): object {
         description: `vector: query embedding against image embeddings; name: against product-name embeddings; hybrid: reciprocal rank fusion of both with keyword match. Default: ${options.defaultMode}`,
       },
       understand: { type: 'boolean', description: `default ${options.understandQueries}: read attribute words from q (gender, colour, article type, category, usage, season; negations; one-edit typos) and apply them as filters, exclusions or boosts` },
+      facets: {
+        type: 'array',
+        items: { type: 'string', minLength: 1, maxLength: 200 },
+        maxItems: 8,
+        description: 'attributes to count over the top 1000 results of this search (repeat the parameter or separate by commas: facets=articleType,baseColour)',
+      },
+      collapse: { type: 'string', enum: ['name'], description: 'name: one hit per display name, with its variants' },
       ignore: { type: 'array', items: { type: 'string', enum: [...UNDERSTOOD_ATTRIBUTES] }, maxItems: UNDERSTOOD_ATTRIBUTES.length, description: 'attributes not to read from q (repeat the parameter)' },
       ...pageQuerystring(options),
       ...filterProperties(),

@@ -6,11 +6,12 @@ import type * as Minio from 'minio';
 import { buckets } from '../streams/s3.ts';
 import type { GatewayOptions, SearchMode } from './config.ts';
 import { SEARCH_MODES } from './config.ts';
-import type { Encoder, ProductView, SearchBackend, SearchFilters, SearchPage } from './core.ts';
+import type { Encoder, ProductView, SearchBackend, SearchFilters, SearchOptions, SearchPage } from './core.ts';
 import { UnknownModelVersionError } from '../projections/embeddings/errors.ts';
 import { badRequest, fromModelServer, notFound, unavailable } from './errors.ts';
 import { FILTER_NAMES, FilterValueCache, STRING_FILTERS, type KnownValues } from './filters.ts';
 import { imageUrl, inspectImage, readObject, type ImageInfo } from './images.ts';
+import { collapseByName, countFacets, facetAttributes, RESULT_SET_SIZE, type FacetCounts } from './result-sets.ts';
 import { withTimeout } from './http.ts';
 import { applyUnderstanding, buildLexicon, leastCertain, understand, UNDERSTOOD_ATTRIBUTES, type Lexicon, type Understood } from '../projections/embeddings/understand.ts';
 
@@ -21,6 +22,8 @@ export interface ProductDto extends ProductView {
 export interface HitDto {
   score: number;
   product: ProductDto;
+  /** With collapse=name: every product of the hit's display name among the top results, the hit's first. */
+  variants?: { count: number; products: ProductDto[] };
 }
 
 export type QueryEcho =
@@ -47,6 +50,10 @@ export interface PageDto {
   /** The offset of the next page, or null when this page was the last (or the offset limit is reached). */
   nextOffset: number | null;
   hits: HitDto[];
+  /** With facets=...: counts per value among the search's own top results. */
+  facets?: FacetCounts;
+  /** How many top results the facets counted (and collapse=name grouped). */
+  resultsCounted?: number;
 }
 
 export interface PageInput {
@@ -62,6 +69,10 @@ export interface TextInput extends PageInput {
   understand?: boolean;
   /** Attributes not to read from q (a shopper removed their chips). */
   ignore?: string[];
+  /** Attributes to count over the search's own top results (names, repeated or comma-separated). */
+  facets?: string[];
+  /** "name": one hit per display name, with its variants. */
+  collapse?: 'name';
 }
 
 export interface HealthReport {
@@ -77,6 +88,9 @@ export interface ServiceDeps {
 }
 
 export const DEFAULT_K = 10;
+
+/** Variants listed per collapsed hit (all are counted). */
+export const MAX_VARIANTS_SHOWN = 24;
 
 export class SearchService {
   readonly filterValues: FilterValueCache;
@@ -215,21 +229,43 @@ export class SearchService {
     let applied = applyUnderstanding(reading?.items ?? [], filters, ignore);
     const text = reading?.text ?? q;
     const relaxed: Understood[] = [];
-    const page = await this.withLiveVersion(async (modelVersion) => {
+    const facets = facetAttributes(input.facets);
+    if (typeof facets === 'string') throw badRequest(facets);
+    if (input.collapse !== undefined && input.collapse !== 'name') throw badRequest(`collapse takes "name", got "${String(input.collapse)}"`);
+    const collapse = input.collapse === 'name';
+    const { page, top } = await this.withLiveVersion(async (modelVersion) => {
       const vector = await this.embed('text', text, modelVersion);
+      const run = (o: SearchOptions): Promise<SearchPage> =>
+        mode === 'hybrid' ? this.deps.search.hybrid(text, vector, o) : mode === 'name' ? this.deps.search.byNameVector(vector, o) : this.deps.search.byTextVector(vector, o);
       for (;;) {
         const options = { k, offset, filters: applied.filters, modelVersion, ...(Object.keys(applied.exclude).length > 0 ? { exclude: applied.exclude } : {}), ...(Object.keys(applied.boost).length > 0 ? { boost: applied.boost } : {}) };
-        const found = mode === 'hybrid' ? await this.deps.search.hybrid(text, vector, options) : mode === 'name' ? await this.deps.search.byNameVector(vector, options) : await this.deps.search.byTextVector(vector, options);
+        // facets and variants read the top results; a collapsed page is cut from them
+        const [found, top] = await Promise.all([collapse ? undefined : run(options), collapse || facets.length > 0 ? run({ ...options, k: RESULT_SET_SIZE, offset: 0 }) : undefined]);
+        const nothing = (found ?? top)!.hits.length === 0;
         // nothing found under what was understood: drop the least certain understood filter and search again
-        const drop = found.hits.length === 0 && offset === 0 ? leastCertain(applied.items) : undefined;
-        if (!drop) return found;
+        const drop = nothing && offset === 0 ? leastCertain(applied.items) : undefined;
+        if (!drop) return { page: found ?? { ...top!, k, offset, hits: [] }, top };
         relaxed.push(drop);
         applied = applyUnderstanding(applied.items.filter((i) => i !== drop), filters, ignore);
       }
     });
     const echo: QueryEcho = { kind: 'text', q, mode, filters };
     if (reading) Object.assign(echo, { understood: applied.items, searchedText: text }, relaxed.length > 0 ? { relaxed } : {});
-    return this.present(page, echo, base);
+    if (!top) return this.present(page, echo, base);
+    const extra: Pick<PageDto, 'facets' | 'resultsCounted'> = { resultsCounted: top.hits.length, ...(facets.length > 0 ? { facets: countFacets(top.hits, facets) } : {}) };
+    if (!collapse) return { ...this.present(page, echo, base), ...extra };
+    const groups = collapseByName(top.hits);
+    const next = offset + k;
+    return {
+      ...this.present({ ...page, hits: [] }, echo, base),
+      nextOffset: groups.length > next && next <= this.options.maxOffset ? next : null,
+      hits: groups.slice(offset, next).map((g) => ({
+        score: g.hit.score,
+        product: this.product(g.hit.product, base),
+        variants: { count: g.variants.length, products: g.variants.slice(0, MAX_VARIANTS_SHOWN).map((v) => this.product(v, base)) },
+      })),
+      ...extra,
+    };
   }
 
   async searchImage(bytes: Buffer, input: PageInput & { filename?: string }, base: string): Promise<PageDto> {

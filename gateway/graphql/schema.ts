@@ -62,6 +62,15 @@ type Hit {
   "higher is more similar"
   score: Float!
   product: Product!
+  "with collapse: name, the products of this display name among the top results"
+  variants: Variants
+}
+
+type Variants {
+  "how many products share the display name among the top results"
+  count: Int!
+  "the first 24 of them, this hit's first"
+  products: [Product!]!
 }
 
 type ImageInfo {
@@ -116,6 +125,10 @@ type SearchPage {
   "offset of the next page; null after the last page"
   nextOffset: Int
   hits: [Hit!]!
+  "with facets: counts per value among the search's own top results"
+  facets: [Facet!]
+  "how many top results the facets counted and collapse grouped"
+  resultsCounted: Int
 }
 
 type FacetValue {
@@ -130,7 +143,7 @@ type Facet {
 
 type Query {
   "text search"
-  search(q: String!, k: Int = 10, offset: Int = 0, mode: SearchMode, filters: SearchFilters, "read attribute words from q (default: the server's setting, on unless VITRINA_UNDERSTAND_QUERIES=false)" understand: Boolean, "attributes not to read from q" ignore: [String!]): SearchPage! @cost(weight: ${encode + dbQuery}, multiplier: "k")
+  search(q: String!, k: Int = 10, offset: Int = 0, mode: SearchMode, filters: SearchFilters, "read attribute words from q (default: the server's setting, on unless VITRINA_UNDERSTAND_QUERIES=false)" understand: Boolean, "attributes not to read from q" ignore: [String!], "attributes to count over the top 1000 results" facets: [String!], "name: one hit per display name, with its variants" collapse: String): SearchPage! @cost(weight: ${encode + dbQuery}, multiplier: "k")
   "image search with an image already put in the uploads bucket"
   searchByImageKey(objectKey: String!, k: Int = 10, offset: Int = 0, filters: SearchFilters): SearchPage! @cost(weight: ${objectRead + encode + dbQuery}, multiplier: "k")
   "a product by id; null if it is not in the search index"

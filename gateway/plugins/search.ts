@@ -43,7 +43,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
   const { options } = service;
   await app.register(multipart, { limits: { fileSize: options.uploadLimitBytes, files: UPLOAD_FILES_LIMIT, parts: 10, fieldSize: 1024 } });
 
-  app.get<{ Querystring: PageQuery & { q: string; mode?: SearchMode; understand?: boolean; ignore?: string[] } }>(
+  app.get<{ Querystring: PageQuery & { q: string; mode?: SearchMode; understand?: boolean; ignore?: string[]; facets?: string[]; collapse?: 'name' } }>(
     '/search',
     {
       schema: {
@@ -56,8 +56,8 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (app,
       },
     },
     async (request) => {
-      const { q, mode, k, offset, understand, ignore } = request.query;
-      return service.searchText({ q, mode, k, offset, understand, ignore, filters: pickFilters(request.query) }, requestBase(request, options));
+      const { q, mode, k, offset, understand, ignore, facets, collapse } = request.query;
+      return service.searchText({ q, mode, k, offset, understand, ignore, facets, collapse, filters: pickFilters(request.query) }, requestBase(request, options));
     },
   );
 

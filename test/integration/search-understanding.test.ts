@@ -1,7 +1,7 @@
 // Query understanding on the real stack: the search core's exclusions and boosts over an
 // embeddings projection the test fills (ProductEmbedded → projector → PostgreSQL), and the gateway
 // over that core reading shoppers' words into filters, echoing them, and relaxing them when they
-// leave nothing. The expected rankings are computed here from the angles the test chose.
+// leave nothing, and facets and variants over a search's own top results. The expected rankings are computed here from the angles the test chose.
 import t from 'tap';
 import { createRuntime } from '../../cli/runtime.ts';
 import type { Encoder } from '../../gateway/core.ts';
@@ -29,7 +29,7 @@ const attributes = (i: number) => ({
   season: i % 5 === 0 ? 'Winter' : 'Summer',
   usage: i % 6 === 0 ? 'Formal' : 'Casual',
   year: 2012,
-  productDisplayName: `Understanding ${COLOURS[i % 4]} ${TYPES[i % 3]} ${i}`,
+  productDisplayName: `Understanding ${COLOURS[i % 4]} ${TYPES[i % 3]}`, // 12 names, two products each
 });
 // image and name embeddings at angle 2i degrees from the query: product i is the i-th nearest
 const vector = (i: number): number[] => angleVector(DIM, i * 2);
@@ -95,3 +95,27 @@ t.test('the gateway reads the query into filters on the real core, and relaxes w
   t.same(relaxed.query.relaxed.map((u) => u.attribute), ['gender'], 'relaxed the gender and said so');
   t.ok(relaxed.hits.length > 0 && relaxed.hits.every((h) => h.product.articleType === 'Tshirts' && h.product.baseColour === 'Navy Blue'), 'and found navy blue tshirts');
 });
+
+t.test('facets over the top results and variants collapsed by name, on the real core', async (t) => {
+  const encoder: Encoder = {
+    embedTexts: async (list) => ({ modelVersion: version, dimension: DIM, vectors: list.map(() => new Float32Array(angleVector(DIM, 0))) }),
+    embedImages: async () => {
+      throw new Error('not used');
+    },
+    describe: async () => ({ name: 'angles', version, dimension: DIM, textPreprocessing: '', imagePreprocessing: '', source: 'test', loadedVersions: [version], maxBatch: 8, maxImageBytes: 0 }),
+  };
+  const app = await buildGateway({ search: new SearchCore(rt.db, { namespace: space.namespace }), encoder, s3: rt.s3 }, { defaultMode: 'vector', understandQueries: false });
+  t.teardown(() => app.close());
+  const page = (await app.inject({ url: '/api/v1/search?q=anything&k=3&facets=articleType,gender&gender=Women' })).json() as { hits: unknown[]; facets: Record<string, Array<{ value: string; count: number }>>; resultsCounted: number };
+  const women = all.filter((i) => i % 2 === 1);
+  t.equal(page.hits.length, 3);
+  t.equal(page.resultsCounted, women.length, 'every product that passes the filter is among the top results here');
+  t.same(page.facets.articleType, TYPES.map((type, ti) => ({ value: type, count: women.filter((i) => i % 3 === ti).length })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)), 'counted over the filtered results');
+  t.same(page.facets.gender, [{ value: 'Women', count: women.length }]);
+
+  const collapsed = (await app.inject({ url: '/api/v1/search?q=anything&k=24&collapse=name' })).json() as { hits: Array<{ product: { id: number; name: string }; variants: { count: number; products: Array<{ id: number }> } }> };
+  t.equal(collapsed.hits.length, 12, 'one hit per display name');
+  t.same(collapsed.hits.map((h) => h.product.id - base), all.slice(0, 12), 'each name at the rank of its nearest product');
+  t.ok(collapsed.hits.every((h) => h.variants.count === 2 && h.variants.products[1]!.id - base === h.product.id - base + 12), 'with its other product (i + 12 shares the name of i)');
+});
+

@@ -301,6 +301,19 @@ t.test(`${cases.length} bad REST inputs: each its 4xx with a message, none a 5xx
   t.equal(fiveHundreds, 0, 'no 5xx');
 });
 
+t.test('GraphQL searchByImageKey refuses the keys MinIO would refuse, as REST does', async (t) => {
+  for (const [key, message] of [
+    ['incoming\\query.jpg', BACKSLASH],
+    [`incoming/${long(256)}`, SEGMENT],
+    ['a/../b.jpg', /invalid object key/],
+  ] as const) {
+    const answer = await send('POST', '/graphql', jsonHeaders, JSON.stringify({ query: 'query($key: String!) { searchByImageKey(objectKey: $key) { k } }', variables: { key } }));
+    const body = JSON.parse(answer.body.toString()) as { errors?: Array<{ message: string; extensions?: { code?: string; statusCode?: number } }> };
+    t.equal(answer.status, 400, `${key.slice(0, 30)}: 400`);
+    t.match(body.errors?.[0], { message, extensions: { code: 'BAD_USER_INPUT', statusCode: 400 } }, key.slice(0, 30));
+  }
+});
+
 t.test('a forged Host header never becomes the origin of image URLs', async (t) => {
   for (const host of ['evil.example', 'evil.example:666', `127.0.0.1:${port}`]) {
     const answer = await send('GET', `${S}?q=shirt&k=3`, { host });

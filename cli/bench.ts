@@ -1,6 +1,7 @@
 // `vitrina bench <name>`: benchmarks that print their figures and write JSON under bench/results/.
 import type { Command } from 'commander';
 import { runEncoderBench } from '../bench/encoder.ts';
+import { runGraphqlLimitsBench } from '../bench/graphql-limits.ts';
 import { runIngestBench } from '../bench/ingest.ts';
 import { runQualityBench, type QualityBenchOptions } from '../bench/quality.ts';
 import { runRelevanceBench, type RelevanceBenchOptions } from '../bench/relevance.ts';
@@ -16,6 +17,11 @@ export function registerBench(program: Command): void {
     .option('--dataset <dir>', 'dataset folder')
     .option('--limit <n>', 'only the first N rows', (v) => Number(v))
     .action((opts: { dataset?: string; limit?: number }) => runIngestBench(opts));
+  bench
+    .command('graphql-limits')
+    .description('how fast the gateway refuses hostile GraphQL documents, next to { __typename }; no server needed')
+    .option('--runs <n>', 'timed rounds (each sends every document once), after two warm-up rounds', (v) => Number(v), 50)
+    .action((opts: { runs: number }) => runGraphqlLimitsBench(opts));
   bench
     .command('replay')
     .description('rebuild the products projection: events/s next to kafka-consumer-perf-test on the same topic')

@@ -5,7 +5,7 @@
 // alias floods, priced variable defaults), and invalid fields, arguments, variables and
 // introspection. Afterwards a normal search still answers, with the hits REST gives.
 import t from 'tap';
-import { aliased, chainedFragments } from '../unit/graphql-hostile.ts';
+import { aliased, chainedFragments } from '../../bench/graphql-hostile.ts';
 import { startGatewayStack } from './gateway-stack.ts';
 
 const stack = await startGatewayStack(t);

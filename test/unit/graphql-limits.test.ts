@@ -6,7 +6,7 @@ import { buildSchema, parse, specifiedRules, validate, type GraphQLError } from 
 import t from 'tap';
 import { limitsRule, WEIGHTS } from '../../gateway/graphql/limits.ts';
 import { typeDefs } from '../../gateway/graphql/schema.ts';
-import { aliased, chainedFragments } from './graphql-hostile.ts';
+import { aliased, chainedFragments } from '../../bench/graphql-hostile.ts';
 
 const schema = buildSchema(typeDefs);
 const LIMITS = { maxDepth: 8, maxCost: 5000 };

@@ -5,7 +5,7 @@ import { buildSchema, getIntrospectionQuery, parse, specifiedRules, validate } f
 import t from 'tap';
 import { typeDefs } from '../../gateway/graphql/schema.ts';
 import { parseBounded, QueryRefused, SHAPE_LIMITS, shapeErrors } from '../../gateway/graphql/shape.ts';
-import { aliased } from './graphql-hostile.ts';
+import { aliased } from '../../bench/graphql-hostile.ts';
 
 const refusal = (source: string): { codes: unknown[]; messages: string[] } => {
   try {

@@ -1,4 +1,4 @@
-// Hostile GraphQL documents the limits tests send, written programmatically so their size is plain.
+// Hostile GraphQL documents the limits tests and bench/graphql-limits.ts send, written programmatically so their size is plain.
 
 /** Fragment i spreads fragment i+1 twice: written once each, the chain expands to 2^levels searches. */
 export function chainedFragments(levels: number): string {

@@ -23,7 +23,7 @@ export interface PipelineRoutesOptions {
   timeoutMs?: number;
 }
 
-export const pipelineRoutes: FastifyPluginAsync<PipelineRoutesOptions> = async (app, { db, kafka, processors, timeoutMs = 5000 }) => {
+export const pipelineRoutes: FastifyPluginAsync<PipelineRoutesOptions> = async (app, { db, kafka, processors, timeoutMs = 3000 }) => {
   // One admin connection for every request, opened on the first and dropped after a failure so the
   // next request opens a fresh one.
   let admin: Promise<Admin> | undefined;

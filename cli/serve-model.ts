@@ -34,7 +34,7 @@ export function registerServeModel(program: Command): void {
     .command('model')
     .description('the gRPC model server (vitrina.encoder.v1.Encoder): the champion model version, hot-swapped on promotion')
     .option('--address <host:port>', 'where to listen (default: MODEL_SERVER_ADDRESS or 127.0.0.1:50051)')
-    .option('--model <version|dir|url>', 'serve only this version (a name, a model directory, or the base URL of a CLIP ONNX export); promotions are not followed')
+    .option('--model <version|dir>', 'serve only this version (a name, or a model directory; a CLIP ONNX export from a URL needs a model.json with its sha256s); promotions are not followed')
     .option('--default-model <version>', 'the champion before any promotion (default: VITRINA_DEFAULT_MODEL, else the base model bundled in models/base when available, else tiny)')
     .option('--no-follow', 'do not read vitrina.model-promotions (serve the default model)')
     .option('--max-batch <n>', 'items per request and per ONNX run (VITRINA_MODEL_MAX_BATCH, 64)', count)

@@ -5,8 +5,8 @@
 // the port is bound, with { address, stop(), promote(version), champion(), stats(), limits }.
 // Options (all optional; the environment variable read when the option is left out, then the default):
 //   address          host:port to bind — MODEL_SERVER_ADDRESS, 127.0.0.1:50051; port 0 picks a free one
-//   model            serve this version and ignore promotions: a version name ("tiny", "base-v2"),
-//                    a model directory, or the base URL of a CLIP ONNX export
+//   model            serve this version and ignore promotions: a version name ("tiny", "base-v2") or
+//                    a model directory (a URL is refused: downloads need the sha256s a model.json gives)
 //   defaultModel     the champion while no ModelPromoted event exists — VITRINA_DEFAULT_MODEL, else
 //                    the version models/base bundles (model.json) when available, else "tiny"
 //   followPromotions read vitrina.model-promotions to its end at start and hot-swap on each new
@@ -50,7 +50,6 @@ import type { BatchStats } from './batcher.ts';
 import { InvalidInputError, ModelLoadError, ModelNotFoundError, redactPaths } from './errors.ts';
 import { LoadedVersions, NoChampionError, type Lease } from './loaded-versions.ts';
 import { loadVersionDir } from './load-version.ts';
-import { MANIFEST, writeManifest } from './manifest.ts';
 import type { LoadedModel } from './model.ts';
 import { followPromotions, type PromotionFollower } from './promotions.ts';
 import { checkImages, checkTexts, prepareAll, type RequestLimits } from './request-limits.ts';
@@ -146,21 +145,16 @@ function tolerantService(): grpc.ServiceDefinition {
 }
 
 /**
- * Model specs given by configuration may be a directory or a URL as well as a version name; this
+ * Model specs given by configuration may be a directory as well as a version name (a URL is refused); this
  * maps them to version names the store does not know, with the directory to open for each.
  */
 class ConfiguredModels {
   readonly dirs = new Map<string, string>();
 
-  constructor(private readonly cacheDir: string) {}
-
   versionOf(spec: string): string {
     if (/^https?:\/\//.test(spec)) {
-      const version = `clip-${crypto.createHash('sha256').update(spec).digest('hex').slice(0, 12)}`;
-      const dir = path.join(this.cacheDir, 'models', version);
-      if (!fs.existsSync(path.join(dir, MANIFEST))) writeManifest(dir, { source: 'clip-onnx', name: 'clip', version, url: spec });
-      this.dirs.set(version, dir);
-      return version;
+      // Downloads need each file's sha256 (sources/download.ts), which a bare URL cannot give.
+      throw new Error(`a model from a URL needs its checksums: write a directory with a model.json { "source": "clip-onnx", "url": "${spec}", "sha256": { "<file>": "<hex>", ... } } and pass that directory`);
     }
     if (spec.includes('/') || spec.startsWith('.')) {
       const dir = path.resolve(spec);
@@ -181,7 +175,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const cacheDir = options.cacheDir ?? config.cacheDir;
   const s3 = options.s3 !== undefined ? options.s3 : createS3(config);
   const store = new ModelStore({ cacheDir, s3, tinyModels: options.tinyModels, log: (line) => log.info(line) });
-  const configured = new ConfiguredModels(cacheDir);
+  const configured = new ConfiguredModels();
   const threads = options.threads; // undefined: VITRINA_MODEL_THREADS or the CPUs (runtime/session.ts)
 
   const open = async (version: string): Promise<LoadedModel> => {

@@ -13,16 +13,12 @@ import { fileURLToPath } from 'node:url';
 import type * as Minio from 'minio';
 import { buckets, ensureBucket } from '../streams/s3.ts';
 import { ModelNotFoundError } from './errors.ts';
-import { MANIFEST } from './manifest.ts';
+import { isVersionName, MANIFEST } from './manifest.ts';
 import { tinySeedOf, writeTinyModel } from './tiny/generate.ts';
 
 export const BUNDLED_DIRS = [fileURLToPath(new URL('./base/', import.meta.url))];
 
-const VERSION_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function isVersionName(version: string): boolean {
-  return VERSION_NAME.test(version) && !version.includes('..');
-}
+export { isVersionName };
 
 /** Whether the tiny test models may be generated on demand: VITRINA_TINY_MODELS=1 (or true). */
 export function tinyModelsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {

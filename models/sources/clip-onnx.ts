@@ -42,6 +42,7 @@ export async function loadClipOnnx(dir: string, manifest: VersionManifest, ctx: 
     await downloadModelFiles(manifest.url, dir, {
       required: [manifest.files?.text ?? CANDIDATES.text, manifest.files?.vision ?? CANDIDATES.vision, manifest.files?.tokenizer ?? CANDIDATES.tokenizer, manifest.files?.preprocessor ?? CANDIDATES.preprocessor],
       optional: ['tokenizer_config.json', 'config.json'],
+      sha256: manifest.sha256 ?? {},
       log: ctx.log,
     });
   }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
+import { sha256File } from '../../models/util/files.ts';
 import { loadVersionDir } from '../../models/load-version.ts';
 import { writeManifest } from '../../models/manifest.ts';
 import type { LoadContext } from '../../models/sources/context.ts';
@@ -64,7 +65,9 @@ t.test('a CLIP ONNX export downloaded from a base URL into the cache', async (t)
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo/resolve/main/`;
 
   const version = path.join(tmp(), 'clip-from-url');
-  writeManifest(version, { source: 'clip-onnx', name: 'clip', version: 'clip-from-url', url: base });
+  const files = ['onnx/text_model.onnx', 'onnx/vision_model.onnx', 'tokenizer.json', 'preprocessor_config.json', 'tokenizer_config.json', 'config.json'].filter((f) => fs.existsSync(path.join(published, f)));
+  const sha256 = Object.fromEntries(files.map((f) => [f, sha256File(path.join(published, f))]));
+  writeManifest(version, { source: 'clip-onnx', name: 'clip', version: 'clip-from-url', url: base, sha256 });
   const model = await loadVersionDir(version, context(tmp()));
   t.teardown(() => model.close());
   t.ok(fs.existsSync(path.join(version, 'onnx', 'vision_model.onnx')), 'files downloaded into the version directory');
@@ -78,8 +81,14 @@ t.test('a CLIP ONNX export downloaded from a base URL into the cache', async (t)
   t.equal(requests.length, before, 'a second load uses the cached files');
 
   const broken = path.join(tmp(), 'clip-missing');
-  writeManifest(broken, { source: 'clip-onnx', version: 'clip-missing', url: `${base}nothing-here/` });
+  writeManifest(broken, { source: 'clip-onnx', version: 'clip-missing', url: `${base}nothing-here/`, sha256 });
   await t.rejects(loadVersionDir(broken, context(tmp())), /HTTP 404/, 'a URL without the export is a clear error');
+
+  const unverified = path.join(tmp(), 'clip-unverified');
+  writeManifest(unverified, { source: 'clip-onnx', version: 'clip-unverified', url: base });
+  const asked = requests.length;
+  await t.rejects(loadVersionDir(unverified, context(tmp())), /no sha256 for onnx\/text_model\.onnx/, 'a URL without checksums is refused');
+  t.equal(requests.length, asked, 'before fetching anything');
 });
 
 t.test("preprocessor_config.json in its older and newer forms", async (t) => {

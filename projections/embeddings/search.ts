@@ -315,7 +315,7 @@ export class SearchCore {
       // few do, else within the first hybridPool candidates of the scan (pages end there, as in hybrid)
       params.push(this.boostWeight);
       const weight = `$${params.length}`;
-      params.push(this.hybridPool);
+      if (!few) params.push(this.hybridPool);
       const pool = few ? '' : ` ORDER BY ${column} <=> $1::vector LIMIT $${params.length}`;
       params.push(k, offset);
       const { rows } = await client.query<ProductRow & { ranked: number }>(

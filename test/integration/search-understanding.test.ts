@@ -55,6 +55,10 @@ t.test('the search core: exclusions drop values, boosts raise them within the po
     .map((x) => x.i);
   t.same(ids(boosted.hits), expected.slice(0, 8), 'Formal products move up by the boost');
   t.ok(ids(boosted.hits).indexOf(18) < ids((await core.byNameVector(query, { k: 24 })).hits).indexOf(18), 'product 18 (Formal) ranks higher than unboosted');
+  // a selective filter is ranked exactly (few rows pass), the boost applied over all of them
+  const exact = new SearchCore(rt.db, { namespace: space.namespace });
+  const boostedDresses = await exact.byNameVector(query, { k: 8, filters: { articleType: ['Dresses'] }, boost: { usage: ['Formal'] } });
+  t.same(ids(boostedDresses.hits), expected.filter((i) => i % 3 === 0).slice(0, 8), 'boost and a filter few rows pass, together');
 
   const hybrid = await core.hybrid('understanding dress', query, { k: 10, exclude: { baseColour: ['Black'] } });
   t.ok(hybrid.hits.length === 10 && hybrid.hits.every((h) => h.product.baseColour !== 'Black'), 'hybrid honours exclusions');

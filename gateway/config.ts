@@ -41,8 +41,6 @@ export interface GatewayOptions {
   publicUrl?: string;
   /** How long the health check waits for the model server and the database, in ms. */
   healthTimeoutMs: number;
-}
-
   /**
    * HTTP connection limits, in ms: all of a request's headers must arrive within headersTimeoutMs
    * and the whole request (an upload included) within requestTimeoutMs; an idle keep-alive
@@ -53,6 +51,8 @@ export interface GatewayOptions {
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   connectionTimeoutMs: number;
+}
+
 export const defaultGatewayOptions: GatewayOptions = {
   defaultMode: DEFAULT_SEARCH_MODE,
   understandQueries: true,
@@ -65,13 +65,13 @@ export const defaultGatewayOptions: GatewayOptions = {
   graphqlMaxDepth: 8,
   graphqlMaxCost: 5000,
   healthTimeoutMs: 2000,
-};
-
-type Env = Record<string, string | undefined>;
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
   keepAliveTimeoutMs: 5_000,
   connectionTimeoutMs: 60_000,
+};
+
+type Env = Record<string, string | undefined>;
 
 export function parseSearchMode(raw: string | undefined, fallback: SearchMode = DEFAULT_SEARCH_MODE): SearchMode {
   if (raw === undefined || raw === '') return fallback;
@@ -93,9 +93,9 @@ export function loadGatewayOptions(env: Env = process.env): GatewayOptions {
     graphqlMaxCost: intFrom(env, 'VITRINA_GRAPHQL_MAX_COST', defaultGatewayOptions.graphqlMaxCost),
     publicUrl: env.VITRINA_GATEWAY_PUBLIC_URL || undefined,
     healthTimeoutMs: defaultGatewayOptions.healthTimeoutMs,
-  };
-}
     headersTimeoutMs: defaultGatewayOptions.headersTimeoutMs,
     requestTimeoutMs: defaultGatewayOptions.requestTimeoutMs,
     keepAliveTimeoutMs: defaultGatewayOptions.keepAliveTimeoutMs,
     connectionTimeoutMs: defaultGatewayOptions.connectionTimeoutMs,
+  };
+}

@@ -48,6 +48,31 @@ type Lineage {
   adapter: [Entry!]
 }
 
+"The paired difference challenger − champion of one metric on the same test queries, with its seeded bootstrap bounds."
+type MetricInterval {
+  metric: String!
+  champion: Float!
+  challenger: Float!
+  "challenger − champion"
+  difference: Float!
+  "one-sided lower bound at confidence"
+  low: Float!
+  "one-sided upper bound at confidence"
+  high: Float!
+  confidence: Float!
+  "standard deviation of the per-query differences"
+  sdDifference: Float!
+  queries: Int!
+  "queries where the challenger scored higher"
+  improved: Int!
+  "queries where the challenger scored lower"
+  worsened: Int!
+  "exact two-sided McNemar p-value (0/1 metrics only)"
+  mcnemarP: Float
+  resamples: Int!
+  seed: Float!
+}
+
 "One evaluation of a version on a test split."
 type Evaluation {
   evaluationId: String!
@@ -62,6 +87,8 @@ type Evaluation {
   durationMs: Float!
   error: String
   completedAt: String!
+  "a challenger's paired intervals against the champion (empty for a champion)"
+  intervals: [MetricInterval!]!
 }
 
 "A ModelPromoted: by the promoter, by hand or a rollback."
@@ -120,22 +147,52 @@ type CurvePoint {
   seconds: Float!
 }
 
+"One check of the promotion rule, with the interval it read."
 type DecisionCheck {
   metric: String
+  "better: the lower bound must exceed threshold; noWorse: the lower bound must be at least threshold"
   kind: String
   margin: Float
   challenger: Float
   champion: Float
   passed: Boolean
+  "challenger − champion"
+  difference: Float
+  low: Float
+  high: Float
+  threshold: Float
+  "the smallest difference the test split detects at the decision's confidence and power"
+  minDetectable: Float
+  mcnemarP: Float
+  note: String
+}
+
+"What going live costs: the catalog re-embedded by the new champion."
+type SwitchCost {
+  products: Float!
+  "the embedder's measured rate (products per second); null when none is known"
+  perSecond: Float
+  minutes: Float
+  rateSource: String!
 }
 
 type Decision {
   "PROMOTE or REJECT"
   decision: String!
+  "promote, reject or inconclusive (not promoted: the split cannot detect the minimum effect)"
+  outcome: String
   reason: String
   rule: String
   checks: [DecisionCheck!]!
   decidedAt: String
+  "one-sided confidence of every bound"
+  confidence: Float
+  "the least gain of a deciding metric worth a switch"
+  minEffect: Float
+  power: Float
+  "test queries both models were compared on"
+  queries: Int
+  cost: SwitchCost
 }
 
 type TrainingRun {
@@ -236,7 +293,7 @@ export function registryGraphql({ db, modelName }: RegistryGraphqlOptions): Grap
       latestMetrics: (model: ModelSummary) => metrics(model.latestMetrics),
       parameters: async (model: ModelSummary) => entries((await detail(model))?.parameters),
       evaluations: async (model: ModelSummary) =>
-        ((await detail(model))?.evaluations ?? []).map((e) => ({ ...e, metrics: metrics(e.metrics) ?? [], parameters: entries(e.parameters) ?? [] })),
+        ((await detail(model))?.evaluations ?? []).map((e) => ({ ...e, metrics: metrics(e.metrics) ?? [], parameters: entries(e.parameters) ?? [], intervals: e.intervals ?? [] })),
       promotions: async (model: ModelSummary) => (await detail(model))?.promotions ?? [],
       trainingRun: async (model: ModelSummary) => (model.lineage.trainingRun ? ((await getTrainingRun(db, model.lineage.trainingRun)) ?? null) : null),
     },
@@ -253,7 +310,20 @@ export function registryGraphql({ db, modelName }: RegistryGraphqlOptions): Grap
       decision: async (run: TrainingRunSummary) => {
         if (!run.decision) return null;
         const d = (await runDetail(run))?.decisionDetail;
-        return { decision: run.decision, reason: run.reason, rule: d?.rule ?? null, checks: d?.checks ?? [], decidedAt: d?.decidedAt ?? null };
+        const evidence = d?.evidence;
+        return {
+          decision: run.decision,
+          outcome: d?.outcome ?? null,
+          reason: run.reason,
+          rule: d?.rule ?? null,
+          checks: d?.checks ?? [],
+          decidedAt: d?.decidedAt ?? null,
+          confidence: evidence?.confidence ?? null,
+          minEffect: evidence?.minEffect ?? null,
+          power: evidence?.power ?? null,
+          queries: evidence?.queries ?? null,
+          cost: evidence?.cost ?? null,
+        };
       },
       model: async (run: TrainingRunSummary) => (run.modelVersion ? ((await getModel(db, run.modelVersion, run.modelName)) ?? null) : null),
     },

@@ -79,12 +79,12 @@ export async function applyCompleted(client: DbClient, g: number, e: TrainingRun
 
 export async function applyEvaluation(client: DbClient, g: number, e: EvaluationCompleted): Promise<void> {
   await client.query(
-    `INSERT INTO ${tableName('model_evaluations', g)} (evaluation_id, model_name, model_version, run_id, role, baseline_version, split_key, metrics, parameters, queries, duration_ms, error, completed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    `INSERT INTO ${tableName('model_evaluations', g)} (evaluation_id, model_name, model_version, run_id, role, baseline_version, split_key, metrics, parameters, queries, duration_ms, error, completed_at, intervals)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
      ON CONFLICT (evaluation_id) DO UPDATE SET model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version, run_id = EXCLUDED.run_id, role = EXCLUDED.role,
        baseline_version = EXCLUDED.baseline_version, split_key = EXCLUDED.split_key, metrics = EXCLUDED.metrics, parameters = EXCLUDED.parameters, queries = EXCLUDED.queries,
-       duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, completed_at = EXCLUDED.completed_at`,
-    [e.evaluationId, e.modelName, e.modelVersion, e.runId, e.role, e.baselineVersion, e.splitManifestKey, json(e.metrics), json(e.parameters), e.queries, e.durationMs, e.error, at(e.completedAt)],
+       duration_ms = EXCLUDED.duration_ms, error = EXCLUDED.error, completed_at = EXCLUDED.completed_at, intervals = EXCLUDED.intervals`,
+    [e.evaluationId, e.modelName, e.modelVersion, e.runId, e.role, e.baselineVersion, e.splitManifestKey, json(e.metrics), json(e.parameters), e.queries, e.durationMs, e.error, at(e.completedAt), json(e.intervals)],
   );
   if (e.error === null) await ensureVersion(client, g, e.modelVersion, e.modelName);
   if (e.role === 'challenger' && e.runId) {
@@ -99,6 +99,9 @@ export async function applyDecision(client: DbClient, g: number, e: PromotionDec
     decision_rule: e.rule,
     decision_checks: json(e.checks),
     decided_at: at(e.decidedAt),
+    // Older events carry no outcome: the decision says it.
+    decision_outcome: e.outcome || e.decision.toLowerCase(),
+    decision_evidence: json({ confidence: e.confidence, minEffect: e.minEffect, power: e.power, queries: e.queries, cost: e.cost }),
   });
 }
 

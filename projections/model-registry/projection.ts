@@ -6,7 +6,7 @@ import type { EvaluationCompleted, ModelPromoted, PromotionDecided, TrainingRunC
 import { topics } from '../../streams/topics.ts';
 import type { Projection } from '../projection.ts';
 import { applyCompleted, applyDecision, applyEvaluation, applyPrepared, applyPromotion, applyRequested } from './apply-events.ts';
-import { createRegistryTables, REGISTRY_TABLES, tableName } from './schema.ts';
+import { createRegistryTables, REGISTRY_TABLES, tableName, upgradeRegistryTables } from './schema.ts';
 
 export const modelRegistryProjection: Projection = {
   name: 'model-registry',
@@ -16,6 +16,7 @@ export const modelRegistryProjection: Projection = {
   create: (client, generation) => createRegistryTables(client, generation),
 
   async apply(client, generation, batch) {
+    await upgradeRegistryTables(client, generation);
     for (const m of batch) {
       switch (m.topic) {
         case topics.trainingRequested.name:

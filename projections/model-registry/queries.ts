@@ -23,6 +23,24 @@ export interface ModelSummary {
   latestEvaluationId: string | null;
 }
 
+/** The paired difference challenger − champion of one metric with its bounds (MetricInterval). */
+export interface IntervalEntry {
+  metric: string;
+  champion: number;
+  challenger: number;
+  difference: number;
+  low: number;
+  high: number;
+  confidence: number;
+  sdDifference: number;
+  queries: number;
+  improved: number;
+  worsened: number;
+  mcnemarP: number | null;
+  resamples: number;
+  seed: number;
+}
+
 export interface EvaluationEntry {
   evaluationId: string;
   runId: string | null;
@@ -35,6 +53,8 @@ export interface EvaluationEntry {
   durationMs: number;
   error: string | null;
   completedAt: string;
+  /** A challenger's paired intervals against the champion (empty for a champion and older evaluations). */
+  intervals: IntervalEntry[];
 }
 
 export interface PromotionEntry {
@@ -67,9 +87,28 @@ export interface TrainingRunSummary {
   testSize: number | null;
   finalLoss: number | null;
   decision: string | null;
+  /** promote, reject or inconclusive (not promoted: the split could not detect the minimum effect). */
+  outcome: string | null;
   reason: string | null;
   error: string | null;
   updatedAt: string | null;
+}
+
+/** What going live costs (SwitchCost). */
+export interface SwitchCostEntry {
+  products: number;
+  perSecond: number | null;
+  minutes: number | null;
+  rateSource: string;
+}
+
+/** How the decision weighed the evidence. */
+export interface DecisionEvidence {
+  confidence: number | null;
+  minEffect: number | null;
+  power: number | null;
+  queries: number | null;
+  cost: SwitchCostEntry | null;
 }
 
 export interface TrainingRunDetail extends TrainingRunSummary {
@@ -81,7 +120,7 @@ export interface TrainingRunDetail extends TrainingRunSummary {
   artifacts: Record<string, string> | null;
   durationMs: number | null;
   evaluation: { evaluationId: string | null; evaluatedAt: string | null; error: string | null };
-  decisionDetail: { rule: string | null; checks: unknown[]; decidedAt: string | null };
+  decisionDetail: { rule: string | null; checks: unknown[]; decidedAt: string | null; outcome: string | null; evidence: DecisionEvidence | null };
 }
 
 export interface ListOptions {
@@ -183,7 +222,7 @@ export async function getModel(db: Db, version: string, modelName: string = defa
     const { rows } = await db.query<VersionRow>(`${VERSION_SELECT} WHERE v.model_name = $1 AND v.version = $2`, [modelName, version]);
     const row = rows[0];
     if (!row) return undefined;
-    const evaluations = await db.query<{ evaluation_id: string; run_id: string | null; role: string; baseline_version: string | null; split_key: string | null; queries: number; metrics: Record<string, number>; parameters: Record<string, string>; duration_ms: string; error: string | null; completed_at: Date }>(
+    const evaluations = await db.query<{ evaluation_id: string; run_id: string | null; role: string; baseline_version: string | null; split_key: string | null; queries: number; metrics: Record<string, number>; parameters: Record<string, string>; duration_ms: string; error: string | null; completed_at: Date; intervals?: IntervalEntry[] | null }>(
       `SELECT * FROM model_evaluations WHERE model_name = $1 AND model_version = $2 ORDER BY completed_at, evaluation_id`,
       [modelName, version],
     );
@@ -206,6 +245,7 @@ export async function getModel(db: Db, version: string, modelName: string = defa
         durationMs: Number(e.duration_ms),
         error: e.error,
         completedAt: e.completed_at.toISOString(),
+        intervals: e.intervals ?? [],
       })),
       promotions: promotions.rows.map(toPromotion),
     };
@@ -269,6 +309,9 @@ interface RunRow {
   decision_rule: string | null;
   decision_checks: unknown[] | null;
   decided_at: Date | null;
+  /** Absent on a generation made before these columns (until the projector upgrades it). */
+  decision_outcome?: string | null;
+  decision_evidence?: DecisionEvidence | null;
 }
 
 function latest(...dates: Array<Date | null>): string | null {
@@ -292,6 +335,7 @@ function toRunSummary(r: RunRow): TrainingRunSummary {
     testSize: r.test_size,
     finalLoss: r.training_metrics?.finalLoss ?? null,
     decision: r.decision,
+    outcome: r.decision_outcome ?? (r.decision ? r.decision.toLowerCase() : null),
     reason: r.decision_reason,
     error: r.prepare_error ?? r.training_error ?? r.evaluation_error,
     updatedAt: latest(r.requested_at, r.prepared_at, r.trained_at, r.evaluated_at, r.decided_at),
@@ -333,7 +377,7 @@ export async function getTrainingRun(db: Db, runId: string): Promise<TrainingRun
       artifacts: r.artifacts,
       durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
       evaluation: { evaluationId: r.evaluation_id, evaluatedAt: iso(r.evaluated_at), error: r.evaluation_error },
-      decisionDetail: { rule: r.decision_rule, checks: r.decision_checks ?? [], decidedAt: iso(r.decided_at) },
+      decisionDetail: { rule: r.decision_rule, checks: r.decision_checks ?? [], decidedAt: iso(r.decided_at), outcome: r.decision_outcome ?? (r.decision ? r.decision.toLowerCase() : null), evidence: r.decision_evidence ?? null },
     };
   }, undefined);
 }

@@ -1,5 +1,5 @@
 // The tables of the model registry (one set per generation, read through views of the base names).
-import { physical } from '../catalog.ts';
+import { exposeTable, liveGeneration, physical } from '../catalog.ts';
 import { ident, type DbClient } from '../db.ts';
 
 export const REGISTRY_TABLES = ['training_runs', 'model_versions', 'model_evaluations', 'model_promotions', 'model_champions'] as const;
@@ -63,7 +63,9 @@ export async function createRegistryTables(client: DbClient, generation: number)
           WHEN prepared_at IS NOT NULL THEN 'training'
           WHEN requested_at IS NOT NULL THEN 'requested'
           ELSE 'unknown'
-        END) STORED
+        END) STORED,
+      decision_outcome text,
+      decision_evidence jsonb
     );
     CREATE TABLE IF NOT EXISTS ${t('model_versions')} (
       model_name text NOT NULL,
@@ -90,7 +92,8 @@ export async function createRegistryTables(client: DbClient, generation: number)
       queries int NOT NULL,
       duration_ms bigint NOT NULL,
       error text,
-      completed_at timestamptz NOT NULL
+      completed_at timestamptz NOT NULL,
+      intervals jsonb
     );
     CREATE TABLE IF NOT EXISTS ${t('model_promotions')} (
       position bigint PRIMARY KEY,
@@ -107,4 +110,41 @@ export async function createRegistryTables(client: DbClient, generation: number)
       position bigint NOT NULL,
       since timestamptz NOT NULL
     )`);
+}
+
+/**
+ * Columns added after the tables were first defined (last in CREATE TABLE, as ADD COLUMN puts
+ * them), each with what a replay of the older events writes there, so an upgraded generation holds
+ * the rows a replay would.
+ */
+const ADDED_COLUMNS: Array<{ table: RegistryTable; column: string; type: string; backfill: string }> = [
+  { table: 'training_runs', column: 'decision_outcome', type: 'text', backfill: `lower(decision)` },
+  { table: 'training_runs', column: 'decision_evidence', type: 'jsonb', backfill: `CASE WHEN decision IS NULL THEN NULL ELSE '{"confidence":null,"minEffect":null,"power":null,"queries":0,"cost":null}'::jsonb END` },
+  { table: 'model_evaluations', column: 'intervals', type: 'jsonb', backfill: `'[]'::jsonb` },
+];
+
+const upgraded = new Set<number>();
+
+/**
+ * Gives a generation made before ADDED_COLUMNS existed those columns in place, filled as a replay
+ * would fill them, and, when it is live, re-points its views so readers see them. Checked once per
+ * generation and process.
+ */
+export async function upgradeRegistryTables(client: DbClient, generation: number): Promise<void> {
+  if (upgraded.has(generation)) return;
+  const names = [...new Set(ADDED_COLUMNS.map((c) => physical(c.table, generation)))];
+  const { rows } = await client.query<{ table_name: string; column_name: string }>(
+    `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ANY($1)`,
+    [names],
+  );
+  const present = new Set(rows.map((r) => `${r.table_name}.${r.column_name}`));
+  const missing = ADDED_COLUMNS.filter((c) => !present.has(`${physical(c.table, generation)}.${c.column}`));
+  for (const c of missing) {
+    await client.query(`ALTER TABLE ${tableName(c.table, generation)} ADD COLUMN IF NOT EXISTS ${ident(c.column)} ${c.type}`);
+    await client.query(`UPDATE ${tableName(c.table, generation)} SET ${ident(c.column)} = ${c.backfill}`);
+  }
+  if (missing.length > 0 && (await liveGeneration(client, 'model-registry')) === generation) {
+    for (const table of new Set(missing.map((c) => c.table))) await exposeTable(client, table, generation);
+  }
+  upgraded.add(generation);
 }

@@ -80,6 +80,7 @@ t.test('GraphQL serves the model registry: versions, lineage, metrics history, c
   const evaluation = (id: string, role: 'champion' | 'challenger', version: string, group: number, completedAt: number) => ({
     evaluationId: id, modelVersion: version, runId: runA, splitManifestKey: split, metrics: { 'text2image.articleType.catalog.group@10': group, 'text2image.name.catalog.acc@10': 0.5 }, queries: 3, completedAt, modelName, role,
     baselineVersion: role === 'challenger' ? 'base' : null, baselineEvaluationId: null, baselineMetrics: {}, parameters: { k: '10' }, durationMs: 12, error: null,
+    intervals: role === 'challenger' ? [{ metric: 'text2image.articleType.catalog.group@10', champion: 0.7, challenger: group, difference: group - 0.7, low: 0.05, high: 0.15, confidence: 0.95, sdDifference: 0.1, queries: 3, improved: 3, worsened: 0, mcnemarP: null, resamples: 2000, seed: 11 }] : [],
   });
   await p.send(topics.evaluations.name, [
     { key: 'base', value: evaluation(`${runA}/champion`, 'champion', 'base', 0.7, at + 3) },
@@ -87,8 +88,8 @@ t.test('GraphQL serves the model registry: versions, lineage, metrics history, c
     { key: challenger, value: evaluation(`${runA}/challenger-again`, 'challenger', challenger, 0.82, at + 6) },
   ]);
   await p.send(topics.promotionDecisions.name, [
-    { key: runA, value: { runId: runA, modelName, challengerVersion: challenger, championVersion: 'base', decision: 'PROMOTE', reason: 'group@10 better', rule: '[]', checks: [{ metric: 'text2image.articleType.catalog.group@10', kind: 'better', margin: 0, challenger: 0.8, champion: 0.7, passed: true }], evaluationId: `${runA}/challenger`, decidedAt: at + 4 } },
-    { key: runB, value: { runId: runB, modelName, challengerVersion: rejected, championVersion: challenger, decision: 'REJECT', reason: 'worse', rule: '[]', checks: [], evaluationId: null, decidedAt: at + 50 } },
+    { key: runA, value: { runId: runA, modelName, challengerVersion: challenger, championVersion: 'base', decision: 'PROMOTE', reason: 'group@10 better', rule: '[]', checks: [{ metric: 'text2image.articleType.catalog.group@10', kind: 'better', margin: 0, challenger: 0.8, champion: 0.7, passed: true, difference: 0.1, low: 0.05, high: 0.15, threshold: 0.005, minDetectable: 0.04, mcnemarP: null, note: '' }], evaluationId: `${runA}/challenger`, decidedAt: at + 4, outcome: 'promote', confidence: 0.95, minEffect: 0.005, power: 0.8, queries: 3, cost: { products: 12, perSecond: null, minutes: null, rateSource: 'no measured embedder rate is known' } } },
+    { key: runB, value: { runId: runB, modelName, challengerVersion: rejected, championVersion: challenger, decision: 'REJECT', reason: 'worse', rule: '[]', checks: [], evaluationId: null, decidedAt: at + 50, outcome: 'inconclusive', confidence: 0.95, minEffect: 0.005, power: 0.8, queries: 3, cost: null } },
   ]);
   await p.send(topics.promotions.name, [{ key: modelName, value: { modelName, version: challenger, previousVersion: 'base', reason: 'group@10 better', promotedBy: 'promoter', promotedAt: at + 5 } }]);
 
@@ -104,13 +105,13 @@ t.test('GraphQL serves the model registry: versions, lineage, metrics history, c
       lineage { baseVersion trainingRunId splitManifestKey datasetSnapshot adapter { key value } }
       latestMetrics { name value }
       parameters { key value }
-      evaluations { evaluationId role queries durationMs metrics { name value } parameters { key value } }
+      evaluations { evaluationId role queries durationMs metrics { name value } parameters { key value } intervals { metric difference low high confidence queries improved worsened mcnemarP seed } }
       promotions { position version previousVersion reason promotedBy }
       trainingRun {
         runId status seed testFraction baseVersion modelVersion trainSize testSize finalLoss requestedBy
         split { key catalogSize testDrawnFrom testEligible classCounts { articleType train test } }
         curve { epoch loss }
-        decision { decision reason checks { metric kind challenger champion passed } }
+        decision { decision outcome reason confidence minEffect power queries cost { products perSecond minutes rateSource } checks { metric kind challenger champion passed difference low high threshold minDetectable } }
       }
     }
   }`);
@@ -126,7 +127,10 @@ t.test('GraphQL serves the model registry: versions, lineage, metrics history, c
     trainingRun: {
       runId: runA, status: 'promoted', seed: 11, testFraction: 0.25, baseVersion: 'base', modelVersion: challenger, trainSize: 9, testSize: 3, finalLoss: 1.5,
       split: { key: split, catalogSize: 12, testDrawnFrom: 'base: heldout_ids.txt (4 ids)', testEligible: 4, classCounts: [{ articleType: 'Shirts', train: 5, test: 2 }, { articleType: 'Jeans', train: 4, test: 1 }] },
-      decision: { decision: 'PROMOTE', reason: 'group@10 better', checks: [{ metric: 'text2image.articleType.catalog.group@10', kind: 'better', challenger: 0.8, champion: 0.7, passed: true }] },
+      decision: {
+        decision: 'PROMOTE', outcome: 'promote', reason: 'group@10 better', confidence: 0.95, minEffect: 0.005, power: 0.8, queries: 3, cost: { products: 12, perSecond: null, minutes: null, rateSource: 'no measured embedder rate is known' },
+        checks: [{ metric: 'text2image.articleType.catalog.group@10', kind: 'better', challenger: 0.8, champion: 0.7, passed: true, difference: 0.1, low: 0.05, high: 0.15, threshold: 0.005, minDetectable: 0.04 }],
+      },
     },
   }, 'the champion with its lineage, training run, split and decision');
   const sortByKey = (list: Array<{ key: string; value: string }>) => [...list].sort((a, b) => a.key.localeCompare(b.key));
@@ -136,6 +140,11 @@ t.test('GraphQL serves the model registry: versions, lineage, metrics history, c
     (c.evaluations as Array<{ evaluationId: string; metrics: Array<{ name: string; value: number }> }>).map((e) => [e.evaluationId, e.metrics.find((m) => m.name === 'text2image.articleType.catalog.group@10')?.value]),
     [[`${runA}/challenger`, 0.8], [`${runA}/challenger-again`, 0.82]],
     'the metrics history, oldest first',
+  );
+  t.same(
+    (c.evaluations as Array<{ intervals: unknown[] }>).map((e) => e.intervals),
+    [[{ metric: 'text2image.articleType.catalog.group@10', difference: 0.8 - 0.7, low: 0.05, high: 0.15, confidence: 0.95, queries: 3, improved: 3, worsened: 0, mcnemarP: null, seed: 11 }], [{ metric: 'text2image.articleType.catalog.group@10', difference: 0.82 - 0.7, low: 0.05, high: 0.15, confidence: 0.95, queries: 3, improved: 3, worsened: 0, mcnemarP: null, seed: 11 }]],
+    'each evaluation with its paired intervals',
   );
   t.same((c.trainingRun as { curve: unknown[] }).curve, [{ epoch: 1, loss: 2.5 }, { epoch: 2, loss: 2 }, { epoch: 3, loss: 1.5 }], 'the training curve');
   t.match(c.promotions, [{ version: challenger, previousVersion: 'base', reason: 'group@10 better', promotedBy: 'promoter' }], 'its promotion');
@@ -153,12 +162,12 @@ t.test('GraphQL serves the model registry: versions, lineage, metrics history, c
   ], 'training runs, newest first, with the version each trained');
   t.same(lists.body.data?.promotions, [{ version: challenger }]);
 
-  const one = await graphql('query($v: String!, $run: String!) { modelVersion(version: $v) { version evaluations { evaluationId } } base: modelVersion(version: "base") { status evaluations { role } } run: trainingRun(runId: $run) { status decision { decision reason } } none: modelVersion(version: "no-such-version") { version } noRun: trainingRun(runId: "no-such-run") { runId } other: modelVersion(version: $v, modelName: "another-model") { version } }', { v: challenger, run: runB });
+  const one = await graphql('query($v: String!, $run: String!) { modelVersion(version: $v) { version evaluations { evaluationId } } base: modelVersion(version: "base") { status evaluations { role } } run: trainingRun(runId: $run) { status decision { decision outcome reason cost { products } } } none: modelVersion(version: "no-such-version") { version } noRun: trainingRun(runId: "no-such-run") { runId } other: modelVersion(version: $v, modelName: "another-model") { version } }', { v: challenger, run: runB });
   t.notOk(one.body.errors);
   t.same(one.body.data, {
     modelVersion: { version: challenger, evaluations: [{ evaluationId: `${runA}/challenger` }, { evaluationId: `${runA}/challenger-again` }] },
     base: { status: 'known', evaluations: [{ role: 'champion' }] },
-    run: { status: 'rejected', decision: { decision: 'REJECT', reason: 'worse' } },
+    run: { status: 'rejected', decision: { decision: 'REJECT', outcome: 'inconclusive', reason: 'worse', cost: null } },
     none: null,
     noRun: null,
     other: null,

@@ -15,8 +15,10 @@ import {
   clearFilters,
   filterParams,
   formatSearch,
+  ignoreUnderstood,
   lastPage,
   parseSearch,
+  resultSetParams,
   toggleFilter,
 } from './state.js';
 
@@ -127,7 +129,7 @@ class SearchPage {
     this.layout();
     this.renderHead(state, image, null);
     this.renderToolbar(state);
-    const key = `${image ? `image:${image.id}` : `q:${state.q}|${state.mode}`}|${filterParams(state.filters)}|${state.k}|${state.page}`;
+    const key = `${image ? `image:${image.id}` : `q:${state.q}|${state.mode}|${resultSetParams(state)}`}|${filterParams(state.filters)}|${state.k}|${state.page}`;
     this.lastKey = key;
     this.results.setAttribute('aria-busy', 'true');
     this.results.classList.add('is-loading');
@@ -135,7 +137,8 @@ class SearchPage {
     this.pager.replaceChildren();
     document.title = `${image ? 'Image search' : state.q} · Vitrina`;
 
-    const facets = this.loadFacets(state, signal);
+    // an image search counts facets over the catalog; a text search over its own top results
+    let facets = image ? this.loadFacets(state, signal) : null;
     try {
       const params = apiParams(state);
       let page;
@@ -144,7 +147,8 @@ class SearchPage {
         body.append('image', image.file, image.name);
         page = await api(`/search/image?${params}`, { method: 'POST', body, signal });
       } else {
-        page = await cachedApi(`/search?${params}`, signal);
+        page = await cachedApi(`/search?${params}&${resultSetParams(state)}`, signal);
+        facets = this.loadFacets(state, signal, page.facets ?? null, page.resultsCounted ?? null);
       }
       if (signal.aborted) return;
       this.renderResults(state, image, page);
@@ -192,7 +196,7 @@ class SearchPage {
           ),
         )
       : null;
-    replace(this.head, preview, h('div', { class: 'search-title' }, h('h1', {}, title), h('p', { class: 'muted', id: 'results-summary' }, parts.join(' · '))));
+    replace(this.head, preview, h('div', { class: 'search-title' }, h('h1', {}, title), h('p', { class: 'muted', id: 'results-summary' }, parts.join(' · '))), image ? null : understoodChips(state, page));
   }
 
   renderToolbar(state) {
@@ -242,6 +246,7 @@ class SearchPage {
   renderResults(state, image, page) {
     this.renderHead(state, image, page);
     const hits = Array.isArray(page.hits) ? page.hits : [];
+    const relaxed = relaxedNotice(page);
     if (hits.length === 0) {
       const filtered = activeFilterCount(state.filters) > 0;
       const actions = [];
@@ -259,7 +264,20 @@ class SearchPage {
       announce('No results');
       return;
     }
-    replace(this.results, productGrid(hits, { label: image ? 'Products similar to your image' : `Results for ${state.q}` }));
+    const grid = productGrid(hits, { label: image ? 'Products similar to your image' : `Results for ${state.q}` });
+    hits.forEach((hit, i) => {
+      if ((hit.variants?.count ?? 1) > 1) grid.children[i]?.append(variantList(hit.variants));
+    });
+    const grouping = image
+      ? null
+      : h(
+          'p',
+          { class: 'variants-toggle muted' },
+          state.allVariants
+            ? h('a', { href: href({ ...state, allVariants: undefined, page: 1 }) }, 'Group variants of the same product')
+            : h('a', { href: href({ ...state, allVariants: true, page: 1 }) }, 'Show every variant as its own result'),
+        );
+    replace(this.results, relaxed, grouping, grid);
     this.renderPager(state, page);
     announce(`${hits.length} results${image ? ' for your image' : ` for ${state.q}`}, page ${state.page}`);
   }
@@ -282,11 +300,12 @@ class SearchPage {
 
   // ---- facets ----
 
-  async loadFacets(state, signal) {
+  async loadFacets(state, signal, resultFacets = null, counted = null) {
     const selected = FILTERS.filter((name) => (state.filters[name]?.length ?? 0) > 0);
     // Counts for an attribute with a selection come from the other filters only, so its other
     // values stay visible with the counts they would give (values of one attribute are ORed).
-    const requests = [cachedApi(`/facets?${filterParams(state.filters)}`, signal), ...selected.map((name) => cachedApi(`/facets?${filterParams(state.filters, name)}`, signal))];
+    // The others count the search's own top results when it sent them, else the catalog.
+    const requests = [resultFacets ? { facets: resultFacets } : cachedApi(`/facets?${filterParams(state.filters)}`, signal), ...selected.map((name) => cachedApi(`/facets?${filterParams(state.filters, name)}`, signal))];
     try {
       const [all, ...others] = await Promise.all(requests);
       if (signal.aborted) return;
@@ -294,14 +313,14 @@ class SearchPage {
       selected.forEach((name, i) => {
         facets[name] = others[i]?.facets?.[name] ?? facets[name];
       });
-      this.renderFacets(state, facets);
+      this.renderFacets(state, facets, resultFacets ? counted : null);
     } catch (err) {
       if (isAbort(err) || signal.aborted) return;
       replace(this.facetsPanel, h('h2', { class: 'facets-title' }, 'Filters'), h('p', { class: 'facets-error', role: 'alert' }, `Filter counts are unavailable: ${err.message}`));
     }
   }
 
-  renderFacets(state, facets) {
+  renderFacets(state, facets, counted = null) {
     const focused = document.activeElement instanceof HTMLInputElement && this.facetsPanel.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     const groups = [];
     for (const name of FILTERS) {
@@ -348,7 +367,7 @@ class SearchPage {
                   onclick: () => {
                     if (expanded) this.expanded.delete(name);
                     else this.expanded.add(name);
-                    this.renderFacets(state, facets);
+                    this.renderFacets(state, facets, counted);
                     this.facetsPanel.querySelector(`fieldset[aria-labelledby="${legendId}"] .link-button`)?.focus();
                   },
                 },
@@ -361,13 +380,64 @@ class SearchPage {
     replace(
       this.facetsPanel,
       h('h2', { class: 'facets-title' }, 'Filters'),
-      h('p', { class: 'facets-hint muted' }, 'Counts: catalog products that match the other filters.'),
+      h(
+        'p',
+        { class: 'facets-hint muted' },
+        counted === null ? 'Counts: catalog products that match the other filters.' : `Counts: among the top ${count(counted)} results of this search (a chosen attribute: catalog products that match the other filters).`,
+      ),
       groups.length > 0 ? groups : h('p', { class: 'muted' }, 'No filter values.'),
     );
     if (focused) {
       for (const input of this.facetsPanel.querySelectorAll('input[type="checkbox"]')) if (input.dataset.key === focused) input.focus({ preventScroll: true });
     }
   }
+}
+
+const NOT_LABEL = { filter: '', exclude: 'not ', boost: 'preferably ' };
+
+/** What the search read from the query, as chips the shopper can remove (the search runs again without it). */
+function understoodChips(state, page) {
+  const understood = page?.query?.understood;
+  if (!Array.isArray(understood) || (understood.length === 0 && !state.ignore)) return null;
+  const chips = understood.map((u) =>
+    h(
+      'li',
+      {},
+      h(
+        'a',
+        { class: 'chip chip-understood', href: href(ignoreUnderstood(state, u.attribute)), 'aria-label': `Stop applying ${FILTER_LABELS[u.attribute] ?? u.attribute}: ${NOT_LABEL[u.applied] ?? ''}${u.values.join(', ')} (read from "${u.text}")`, title: `read from "${u.text}"${u.source === 'typo' ? ' (a typo corrected)' : ''}` },
+        h('span', { class: 'chip-label' }, `${FILTER_LABELS[u.attribute] ?? u.attribute}: `),
+        `${NOT_LABEL[u.applied] ?? ''}${u.values.join(', ')}`,
+        h('span', { class: 'chip-x', 'aria-hidden': 'true' }, '×'),
+      ),
+    ),
+  );
+  if (state.ignore) chips.push(h('li', {}, h('a', { class: 'chip chip-clear', href: href({ ...state, ignore: undefined, page: 1 }) }, 'Apply everything understood')));
+  return h('div', { class: 'understood' }, h('span', { class: 'understood-label muted', id: 'understood-label' }, 'Understood:'), h('ul', { 'aria-labelledby': 'understood-label' }, chips));
+}
+
+/** When what was understood left nothing, the search dropped the least certain part: say which. */
+function relaxedNotice(page) {
+  const relaxed = page?.query?.relaxed;
+  if (!Array.isArray(relaxed) || relaxed.length === 0) return null;
+  const parts = relaxed.map((u) => `${FILTER_LABELS[u.attribute] ?? u.attribute} “${u.text}”`);
+  return h('p', { class: 'notice relaxed-notice', role: 'status' }, `Nothing matched everything in your search, so these results leave out ${parts.join(' and ')}.`);
+}
+
+/** The other products of a collapsed hit's display name, folded under the card. */
+function variantList(variants) {
+  return h(
+    'details',
+    { class: 'variants' },
+    h('summary', {}, `${count(variants.count)} variants`),
+    h(
+      'ul',
+      {},
+      variants.products.map((p) =>
+        h('li', {}, h('a', { href: `products/${encodeURIComponent(p.id)}` }, [p.baseColour, p.gender].filter((v) => v).join(' · ') || `Product ${p.id}`)),
+      ),
+    ),
+  );
 }
 
 /** The query image as the browser shows it, or a placeholder when it cannot (not an image). */

@@ -22,7 +22,9 @@ export const DEFAULT_K = 24;
 export const MAX_OFFSET = 1000;
 
 /**
- * @typedef {{ q: string, mode: string | null, page: number, k: number, image: boolean, filters: Record<string, string[]> }} SearchState
+ * @typedef {{ q: string, mode: string | null, page: number, k: number, image: boolean, filters: Record<string, string[]>, ignore?: string[], allVariants?: boolean }} SearchState
+ * ignore: attributes the shopper removed from what the search understood (present only when some are);
+ * allVariants: every product of a display name as its own result (present only when asked).
  */
 
 /** @returns {SearchState} */
@@ -55,6 +57,9 @@ export function parseSearch(search) {
     const values = [...new Set(params.getAll(name).map((v) => v.trim()).filter((v) => v.length > 0))];
     if (values.length > 0) state.filters[name] = values;
   }
+  const ignore = [...new Set(params.getAll('ignore'))].filter((v) => FILTERS.includes(v) && v !== 'year');
+  if (ignore.length > 0) state.ignore = ignore;
+  if (params.get('variants') === 'all') state.allVariants = true;
   return state;
 }
 
@@ -78,6 +83,8 @@ export function formatSearch(state) {
   else if (state.q) params.set('q', state.q);
   if (state.mode && !state.image) params.set('mode', state.mode);
   for (const [name, value] of filterParams(state.filters)) params.append(name, value);
+  if (!state.image) for (const name of state.ignore ?? []) params.append('ignore', name);
+  if (state.allVariants && !state.image) params.set('variants', 'all');
   if (state.k !== DEFAULT_K) params.set('k', String(state.k));
   if (state.page > 1) params.set('page', String(state.page));
   const text = params.toString();
@@ -135,3 +142,24 @@ function structuredCloneFilters(filters) {
   for (const [name, values] of Object.entries(filters)) out[name] = [...values];
   return out;
 }
+
+/**
+ * The extra parameters of a text search the results page sends: the attributes the shopper
+ * removed from what was understood, facet counts over the search's own top results, and variants
+ * collapsed by display name unless every variant was asked for.
+ * @param {SearchState} state
+ */
+export function resultSetParams(state) {
+  const params = new URLSearchParams();
+  if (state.image) return params;
+  for (const name of state.ignore ?? []) params.append('ignore', name);
+  params.set('facets', FILTERS.join(','));
+  if (!state.allVariants) params.set('collapse', 'name');
+  return params;
+}
+
+/** A copy of the state that no longer applies what the search understood of one attribute, back on page 1. */
+export function ignoreUnderstood(state, attribute) {
+  return { ...state, ignore: [...new Set([...(state.ignore ?? []), attribute])], page: 1 };
+}
+

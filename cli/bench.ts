@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { runEncoderBench } from '../bench/encoder.ts';
 import { runGraphqlLimitsBench } from '../bench/graphql-limits.ts';
-import { runIngestBench } from '../bench/ingest.ts';
+import { runIngestBench, type IngestBenchOptions } from '../bench/ingest.ts';
 import { runQualityBench, type QualityBenchOptions } from '../bench/quality.ts';
 import { runRelevanceBench, type RelevanceBenchOptions } from '../bench/relevance.ts';
 import { runReplayBench } from '../bench/replay.ts';
@@ -15,8 +15,10 @@ export function registerBench(program: Command): void {
     .command('ingest')
     .description('the dataset folder into the products projection: products/s and peak memory per process')
     .option('--dataset <dir>', 'dataset folder')
-    .option('--limit <n>', 'only the first N rows', (v) => Number(v))
-    .action((opts: { dataset?: string; limit?: number }) => runIngestBench(opts));
+    .option('--limit <n>', 'only the first N rows (--alone: 3000)', (v) => Number(v))
+    .option('--alone', 'ingest by itself (CSV -> MinIO -> Kafka) on fresh ids and a fresh bucket: products/s, seconds per stage, a re-run, MinIO puts/s beside it; writes bench/results/ingest.json')
+    .option('--concurrency <n>', "rows in work at once (ingest's default)", (v) => Number(v))
+    .action((opts: IngestBenchOptions) => runIngestBench(opts));
   bench
     .command('graphql-limits')
     .description('how fast the gateway refuses hostile GraphQL documents, next to { __typename }; no server needed')

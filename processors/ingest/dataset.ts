@@ -67,22 +67,27 @@ export class LocalDataset implements DatasetSource {
     if (header) checkHeader(undefined);
   }
 
+  /**
+   * Read synchronously: the images are a few KB, and four asynchronous file calls per image queued on
+   * libuv's small thread pool behind sharp's work cost more than the read (56 ms on average per image
+   * at 32 rows in work on the loaded 2-core machine).
+   */
   async image(row: StyleRow): Promise<Buffer | undefined> {
     const file = path.join(this.imagesDir, `${row.id}.jpg`);
-    let handle: fs.promises.FileHandle;
+    let fd: number;
     try {
-      handle = await fs.promises.open(file, 'r');
+      fd = fs.openSync(file, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
     try {
-      const stat = await handle.stat();
+      const stat = fs.fstatSync(fd);
       if (!stat.isFile()) return undefined;
       if (stat.size > MAX_IMAGE_BYTES) throw new ImageTooLargeError(`image of ${stat.size} bytes, at most ${MAX_IMAGE_BYTES}`);
-      return await handle.readFile();
+      return fs.readFileSync(fd);
     } finally {
-      await handle.close();
+      fs.closeSync(fd);
     }
   }
 }

@@ -42,6 +42,11 @@ export interface IngestReport {
   /** Images stored (the ones of unchanged products are not stored again). */
   objectsPut: number;
   seconds: number;
+  /**
+   * Where the time went: wall seconds of the phases (dependencies, reading the products topic, the
+   * rows), and per stage the seconds summed over the rows in work at once (so they overlap).
+   */
+  stages: { waitSeconds: number; knownSeconds: number; rowsSeconds: number; readImage: number; normalize: number; put: number; send: number };
 }
 
 export interface IngestProgress {
@@ -131,35 +136,49 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
   const snapshot = await dataset.snapshot();
   const rows = await dataset.rowCount?.();
   const total = options.limit !== undefined && rows !== undefined ? Math.min(rows, options.limit) : (rows ?? options.limit ?? 0);
-  const report: IngestReport = { snapshot, lines: 0, emitted: 0, unchanged: 0, rejected: {}, notes: {}, rejectedIds: {}, rejections: [], objectsPut: 0, seconds: 0 };
+  const stages = { waitSeconds: 0, knownSeconds: 0, rowsSeconds: 0, readImage: 0, normalize: 0, put: 0, send: 0 };
+  const report: IngestReport = { snapshot, lines: 0, emitted: 0, unchanged: 0, rejected: {}, notes: {}, rejectedIds: {}, rejections: [], objectsPut: 0, seconds: 0, stages };
+  const timed = async <T>(stage: 'readImage' | 'normalize' | 'put' | 'send', fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      stages[stage] += (performance.now() - t0) / 1000;
+    }
+  };
   const reject = (reason: RejectReason, line: number, detail: string, id?: number): void => {
     count(report.rejected, reason);
     if (id !== undefined) (report.rejectedIds[reason] ??= []).push(id);
     if (report.rejections.length < MAX_REJECTIONS_KEPT) report.rejections.push({ line, ...(id !== undefined ? { id } : {}), reason, detail });
   };
 
+  let phase = Date.now();
   await waitForDependencies(deps, bucket, options);
+  stages.waitSeconds = (Date.now() - phase) / 1000;
+  phase = Date.now();
   const known = await knownFingerprints(deps);
+  stages.knownSeconds = (Date.now() - phase) / 1000;
+  phase = Date.now();
 
   let pending: ProductIngested[] = [];
   let done = 0;
   const flush = async (): Promise<void> => {
     const batch = pending;
     pending = [];
-    await deps.producer.send(topics.products.name, batch.map((event) => ({ key: String(event.id), value: event })));
+    await timed('send', () => deps.producer.send(topics.products.name, batch.map((event) => ({ key: String(event.id), value: event }))));
     report.emitted += batch.length;
   };
   const put = async (key: string, bytes: Buffer): Promise<void> => {
     // Keys are content addressed: putting an existing key again stores the same bytes, so no
     // statObject first (it cost a round trip per object).
-    await deps.s3.putObject(bucket, key, bytes, bytes.length, { 'Content-Type': 'image/jpeg' });
+    await timed('put', () => deps.s3.putObject(bucket, key, bytes, bytes.length, { 'Content-Type': 'image/jpeg' }));
     report.objectsPut += 1;
   };
 
   const toEvent = async (row: StyleRow, line: number): Promise<ProductIngested | 'unchanged' | undefined> => {
     let original: Buffer | undefined;
     try {
-      original = await dataset.image(row);
+      original = await timed('readImage', () => dataset.image(row));
     } catch (err) {
       if (!(err instanceof ImageTooLargeError)) throw err;
       reject('image-too-large', line, `line ${line}: ${err.message}`, row.id);
@@ -173,7 +192,7 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
     if (known.get(row.id) === fingerprint(row, originalSha, snapshot, dataset.source)) return 'unchanged';
     let normalized;
     try {
-      normalized = await normalizeImage(original);
+      normalized = await timed('normalize', () => normalizeImage(original!));
     } catch (err) {
       if (!(err instanceof UndecodableImageError)) throw err;
       reject('undecodable-image', line, `line ${line}: ${err.message}`, row.id);
@@ -244,6 +263,7 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
   if (failure) throw failure.error;
   if (pending.length > 0) await flush();
   options.onProgress?.({ done, total: Math.max(total, done), emitted: report.emitted });
+  stages.rowsSeconds = (Date.now() - phase) / 1000;
   report.seconds = (Date.now() - began) / 1000;
   return report;
 }

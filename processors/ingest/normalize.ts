@@ -1,8 +1,12 @@
 // The normalised copy of a product image: RGB JPEG at the dataset's native 60x80 (width x height),
 // letterboxed on white when the aspect ratio differs, so every model sees one layout. An original that
 // already is exactly that (a 3-channel sRGB JPEG of 60x80, as 99.9% of the dataset's images are) is its
-// own normalised copy: it is neither re-encoded nor stored twice.
+// own normalised copy: it is neither re-encoded nor stored twice. That case is recognised from the JPEG
+// frame header in TypeScript (jpeg-frame.ts), so sharp's thread pool only sees the other images; a
+// file cut short is still refused there (no end-of-image marker), damage inside the entropy-coded data
+// is found by the embedder's decode, which dead-letters the product with the reason.
 import sharp, { type Metadata } from 'sharp';
+import { jpegFrame } from './jpeg-frame.ts';
 
 export const NORMALIZED_WIDTH = 60;
 export const NORMALIZED_HEIGHT = 80;
@@ -31,11 +35,12 @@ export interface Normalized {
   same: boolean;
 }
 
-function alreadyNormalized(meta: Metadata): boolean {
-  return meta.format === 'jpeg' && meta.width === NORMALIZED_WIDTH && meta.height === NORMALIZED_HEIGHT && meta.channels === 3 && meta.space === 'srgb' && !meta.hasAlpha;
-}
-
 export async function normalizeImage(original: Buffer): Promise<Normalized> {
+  const frame = jpegFrame(original);
+  if (frame && frame.width === NORMALIZED_WIDTH && frame.height === NORMALIZED_HEIGHT && frame.components === 3) {
+    if (!frame.complete) throw new UndecodableImageError('image does not decode: the JPEG is cut short (no end-of-image marker)');
+    return { normalized: { bytes: original, width: NORMALIZED_WIDTH, height: NORMALIZED_HEIGHT }, originalWidth: frame.width, originalHeight: frame.height, same: true };
+  }
   let meta: Metadata;
   try {
     meta = await sharp(original).metadata();
@@ -44,23 +49,15 @@ export async function normalizeImage(original: Buffer): Promise<Normalized> {
   }
   if (!meta.width || !meta.height) throw new UndecodableImageError('image has no dimensions');
   let bytes: Buffer;
-  let same = false;
   try {
-    if (alreadyNormalized(meta)) {
-      // Decode it once all the same, so a truncated or corrupt JPEG is refused here and not by the embedder.
-      await sharp(original).raw().toBuffer();
-      bytes = original;
-      same = true;
-    } else {
-      bytes = await sharp(original)
-        .removeAlpha()
-        .toColourspace('srgb')
-        .resize(NORMALIZED_WIDTH, NORMALIZED_HEIGHT, { fit: 'contain', background: { r: 255, g: 255, b: 255 }, kernel: 'lanczos3' })
-        .jpeg({ quality: 92, chromaSubsampling: '4:4:4' })
-        .toBuffer();
-    }
+    bytes = await sharp(original)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(NORMALIZED_WIDTH, NORMALIZED_HEIGHT, { fit: 'contain', background: { r: 255, g: 255, b: 255 }, kernel: 'lanczos3' })
+      .jpeg({ quality: 92, chromaSubsampling: '4:4:4' })
+      .toBuffer();
   } catch (err) {
     throw new UndecodableImageError(`image does not decode: ${(err as Error).message}`);
   }
-  return { normalized: { bytes, width: NORMALIZED_WIDTH, height: NORMALIZED_HEIGHT }, originalWidth: meta.width, originalHeight: meta.height, same };
+  return { normalized: { bytes, width: NORMALIZED_WIDTH, height: NORMALIZED_HEIGHT }, originalWidth: meta.width, originalHeight: meta.height, same: false };
 }

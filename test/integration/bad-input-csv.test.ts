@@ -63,6 +63,9 @@ t.test('a styles.csv of bad rows: each rejected with its reason or repaired, the
   const id = (): number => base + n++;
   const png = await sharp({ create: { width: 60, height: 80, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } }).png().toBuffer();
   const fullJpeg = await jpeg(300, 400);
+  const nativeJpeg = await jpeg();
+  const grey = await sharp(crypto.randomBytes(60 * 80), { raw: { width: 60, height: 80, channels: 1 } }).toColourspace('b-w').jpeg().toBuffer();
+  t.equal((await sharp(grey).metadata()).channels, 1, 'the grey fixture has one channel');
   const dup = id();
   const cases: Case[] = [];
   const add = (c: Case): void => void cases.push(c);
@@ -90,6 +93,8 @@ t.test('a styles.csv of bad rows: each rejected with its reason or repaired, the
   add({ what: 'a CRLF line in an LF file', line: `${good(x, 'Carriage Return Shirt')}\r`, id: x, expect: 'ingested', row: { display_name: 'Carriage Return Shirt' } });
   x = id();
   add({ what: 'a PNG with alpha gets a normalised JPEG copy', line: good(x, 'Png Alpha Shirt'), id: x, expect: 'ingested', image: png, row: { image_width: 60 } });
+  x = id();
+  add({ what: 'a grey 60x80 JPEG gets an RGB copy', line: good(x, 'Grey Image Shirt'), id: x, expect: 'ingested', image: grey, row: { image_width: 60, image_height: 80 } });
   x = id();
   add({ what: 'a large JPEG is letterboxed to 60x80', line: good(x, 'Large Image Shirt'), id: x, expect: 'ingested', image: fullJpeg, row: { image_width: 300, image_height: 400 } });
   add({ what: 'a whitespace-only line is skipped', line: ' \t ', expect: 'skipped' });
@@ -129,6 +134,8 @@ t.test('a styles.csv of bad rows: each rejected with its reason or repaired, the
   add({ what: 'random bytes as the image', line: good(x, 'Corrupt Image Shirt'), id: x, expect: 'undecodable-image', image: crypto.randomBytes(2048) });
   x = id();
   add({ what: 'a JPEG cut in half', line: good(x, 'Truncated Image Shirt'), id: x, expect: 'undecodable-image', image: fullJpeg.subarray(0, Math.floor(fullJpeg.length / 2)) });
+  x = id();
+  add({ what: 'a 60x80 JPEG cut short', line: good(x, 'Cut Short Native Shirt'), id: x, expect: 'undecodable-image', image: nativeJpeg.subarray(0, nativeJpeg.length - 40) });
   x = id();
   add({ what: 'an empty image file', line: good(x, 'Empty Image Shirt'), id: x, expect: 'undecodable-image', image: Buffer.alloc(0) });
   x = id();
@@ -176,6 +183,12 @@ t.test('a styles.csv of bad rows: each rejected with its reason or repaired, the
   const { rows } = await rt.db.query<Record<string, unknown>>('SELECT * FROM products WHERE id = ANY($1)', [ids]);
   const byId = new Map(rows.map((r) => [Number(r.id), r]));
   for (const c of ingested) t.match(byId.get(c.id!), { ...(c.row ?? {}), revision: 1 }, `${c.what}: in the projection as expected`);
+  for (const c of ingested) {
+    const r = byId.get(c.id!)!;
+    const reencoded = c.image !== undefined; // the PNG, the grey and the large JPEG
+    if (reencoded) t.match(r.image_normalized_key, /^normalized\/[0-9a-f]{64}\.jpg$/, `${c.what}: a normalised copy of its own`);
+    else t.equal(r.image_normalized_key, r.image_original_key, `${c.what}: an RGB 60x80 JPEG is its own normalised copy`);
+  }
   const rejectedIds = bad.flatMap((c) => (c.id !== undefined && c.id !== dup ? [c.id] : []));
   const leaked = await rt.db.query('SELECT id FROM products WHERE id = ANY($1)', [rejectedIds]);
   t.equal(leaked.rowCount, 0, 'no rejected row reached the projection');

@@ -1,74 +1,32 @@
-// Image inputs: an upload is checked with sharp (it must decode, in a format the model server
-// reads, within the pixel limit) before it reaches the model server; objects are read from the
-// uploads bucket within the size limit; image URLs point at the gateway's image route.
+// Image inputs: an upload is checked by the image rules the dispatcher shares (streams/image-rules.ts:
+// it must decode, in a format the model server reads, within the pixel limit) before it reaches the
+// model server; objects are read from the uploads bucket within the size limit; image URLs point at the gateway's image route.
 import type * as Minio from 'minio';
-import sharp, { type Metadata } from 'sharp';
 import { getObjectBytes } from '../streams/s3.ts';
-import { badRequest, notFound, tooLarge, unsupportedMedia } from './errors.ts';
+import { checkImageSize, ImageRuleError, inspectImageBytes, type ImageInfo, type ImageRejection } from '../streams/image-rules.ts';
+import { badRequest, notFound, tooLarge, unsupportedMedia, type GatewayError } from './errors.ts';
 
-export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
+export { IMAGE_FORMATS, type ImageInfo } from '../streams/image-rules.ts';
 
-export interface ImageInfo {
-  format: string;
-  width: number;
-  height: number;
-  bytes: number;
-}
+const STATUS_OF: Record<ImageRejection, (message: string) => GatewayError> = {
+  empty: badRequest,
+  'not-image': unsupportedMedia,
+  format: unsupportedMedia,
+  damaged: unsupportedMedia,
+  'too-large': tooLarge,
+};
 
-/** Checks that `bytes` is a decodable image of an accepted format; 415 if not, 413 if too many pixels. */
+/**
+ * Checks that `bytes` is a decodable image of an accepted format (streams/image-rules.ts, the rules
+ * the dispatcher applies too): 400 if empty, 415 if no accepted image, 413 if too many pixels.
+ */
 export async function inspectImage(bytes: Buffer, maxPixels: number): Promise<ImageInfo> {
-  if (bytes.length === 0) throw badRequest('the image is empty');
-  let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    return await inspectImageBytes(bytes, maxPixels);
   } catch (err) {
-    const signed = signatureOf(bytes);
-    if (signed) throw damaged(signed, bytes, err);
-    throw unsupportedMedia(`the file is not an image (accepted formats: ${IMAGE_FORMATS.join(', ')})`);
+    if (err instanceof ImageRuleError) throw STATUS_OF[err.rejection](err.message);
+    throw err;
   }
-  const format = meta.format ?? 'unknown';
-  if (!(IMAGE_FORMATS as readonly string[]).includes(format === 'heif' && meta.compression === 'av1' ? 'avif' : format)) {
-    throw unsupportedMedia(`images in ${format} format are not accepted (accepted formats: ${IMAGE_FORMATS.join(', ')})`);
-  }
-  const width = meta.width ?? 0;
-  const height = meta.height ?? 0;
-  if (width * height > maxPixels) throw tooLarge(`the image has ${width}×${height} pixels, more than the limit of ${maxPixels}`);
-  try {
-    // Decode the whole image (at a reduced size where the format allows) so a truncated or
-    // corrupt file is refused here rather than by the model server.
-    await sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels }).resize(16, 16, { fit: 'inside' }).raw().toBuffer();
-  } catch (err) {
-    throw damaged(format, bytes, err);
-  }
-  return { format: format === 'heif' ? 'avif' : format, width, height, bytes: bytes.length };
-}
-
-// The leading bytes of each accepted format, to tell a damaged image from a file that is none.
-const SIGNATURES: Array<[string, (b: Buffer) => boolean]> = [
-  ['jpeg', (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff],
-  ['png', (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))],
-  ['gif', (b) => /^GIF8[79]a/.test(b.subarray(0, 6).toString('latin1'))],
-  ['webp', (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP'],
-  ['tiff', (b) => ['II*\0', 'MM\0*'].includes(b.subarray(0, 4).toString('latin1'))],
-  ['avif', (b) => b.subarray(4, 8).toString('latin1') === 'ftyp' && /^avi[fs]$/.test(b.subarray(8, 12).toString('latin1'))],
-];
-
-function signatureOf(bytes: Buffer): string | undefined {
-  return SIGNATURES.find(([, test]) => test(bytes))?.[0];
-}
-
-/** Whether a file of `format` ends before its own end: the end marker is missing or the declared size is larger. */
-function isCut(format: string, bytes: Buffer, err: unknown): boolean {
-  if (format === 'jpeg') return !(bytes[bytes.length - 2] === 0xff && bytes[bytes.length - 1] === 0xd9);
-  if (format === 'png') return !bytes.subarray(-12, -8).equals(Buffer.from([0, 0, 0, 0])) || bytes.subarray(-8, -4).toString('latin1') !== 'IEND';
-  if (format === 'gif') return bytes[bytes.length - 1] !== 0x3b;
-  if (format === 'webp') return bytes.length < 12 || bytes.readUInt32LE(4) + 8 > bytes.length;
-  return /premature end|unexpected end|truncated|bad seek|not enough data/i.test(err instanceof Error ? err.message : String(err));
-}
-
-function damaged(format: string, bytes: Buffer, err: unknown) {
-  if (isCut(format, bytes, err)) return unsupportedMedia(`the ${format} image is truncated: it ends after ${bytes.length} bytes, before its image data does; send the whole file`);
-  return unsupportedMedia(`the ${format} image is corrupt and cannot be decoded`);
 }
 
 /** Why `key` is no safe object key (MinIO refuses some; others would leave the bucket's folders), or undefined. */
@@ -111,7 +69,12 @@ export async function readObject(s3: Minio.Client, bucket: string, key: string, 
     if (isMissing(err)) throw notFound(`no object "${key}" in bucket ${bucket}`);
     throw err;
   }
-  if (size > limit) throw tooLarge(`object "${key}" has ${size} bytes, more than the upload limit of ${limit} bytes`);
+  try {
+    checkImageSize(size, limit, `object "${key}"`);
+  } catch (err) {
+    if (err instanceof ImageRuleError) throw tooLarge(err.message);
+    throw err;
+  }
   try {
     return await getObjectBytes(s3, bucket, key);
   } catch (err) {

@@ -7,7 +7,9 @@ import type * as Minio from 'minio';
 import type { EncoderClient } from '../../proto/client.ts';
 import type { SearchCore } from '../../projections/embeddings/search.ts';
 import type { ImagePrediction } from '../../schemas/types.generated.ts';
+import { sendToDeadLetter, type FailedMessage } from '../../streams/dead-letter.ts';
 import { PoisonError } from '../../streams/errors.ts';
+import { checkImageSize, ImageRuleError, imageLimits, inspectImageBytes, type ImageLimits } from '../../streams/image-rules.ts';
 import type { ProcessorSpec } from '../../streams/processor.ts';
 import type { EventProducer } from '../../streams/producer.ts';
 import { getObjectBytes } from '../../streams/s3.ts';
@@ -24,6 +26,8 @@ export interface DispatcherDeps {
   producer: EventProducer;
   /** Neighbours per prediction; default 10. */
   k?: number;
+  /** Size and pixel limits; default the gateway's (streams/image-rules.ts, from the environment). */
+  limits?: ImageLimits;
 }
 
 const GRPC_INVALID_ARGUMENT = 3;
@@ -33,14 +37,33 @@ function isMissingObject(err: unknown): boolean {
   return code === 'NoSuchKey' || code === 'NotFound';
 }
 
-/** Predicts one uploaded object; undefined when it is already predicted or gone. */
-export async function predict(object: CreatedObject, deps: DispatcherDeps): Promise<ImagePrediction | undefined> {
-  if (await deps.ledger.has(object.bucket, object.key, object.etag)) return undefined;
-  let bytes: Buffer;
+/** The object's bytes after the gateway's size rule, checked before anything is read; undefined when it is gone. */
+async function readUpload(object: CreatedObject, deps: DispatcherDeps, limits: ImageLimits): Promise<Buffer | undefined> {
+  const name = `${object.bucket}/${object.key}`;
   try {
-    bytes = await getObjectBytes(deps.s3, object.bucket, object.key);
+    checkImageSize((await deps.s3.statObject(object.bucket, object.key)).size, limits.uploadLimitBytes, name);
+    return await getObjectBytes(deps.s3, object.bucket, object.key);
   } catch (err) {
     if (isMissingObject(err)) return undefined; // deleted since the notification
+    if (err instanceof ImageRuleError) throw new PoisonError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Predicts one uploaded object; undefined when it is already predicted (or rejected) or gone. An
+ * object the gateway would refuse (over the size limit, not an accepted image, too many pixels) or
+ * the model server refuses throws a PoisonError with the reason; see rejectUpload.
+ */
+export async function predict(object: CreatedObject, deps: DispatcherDeps): Promise<ImagePrediction | undefined> {
+  if (await deps.ledger.has(object.bucket, object.key, object.etag)) return undefined;
+  const limits = deps.limits ?? imageLimits();
+  const bytes = await readUpload(object, deps, limits);
+  if (!bytes) return undefined;
+  try {
+    await inspectImageBytes(bytes, limits.maxImagePixels);
+  } catch (err) {
+    if (err instanceof ImageRuleError) throw new PoisonError(`${object.bucket}/${object.key} is not a usable image: ${err.message}`);
     throw err;
   }
   // The image is embedded by the version live in the index, not by the model server's champion:
@@ -52,7 +75,6 @@ export async function predict(object: CreatedObject, deps: DispatcherDeps): Prom
     embedding = await deps.encoder.embedImages([bytes], live);
   } catch (err) {
     if ((err as { code?: number }).code === GRPC_INVALID_ARGUMENT) {
-      await deps.ledger.record(object.bucket, object.key, object.etag, 'rejected');
       throw new PoisonError(`${object.bucket}/${object.key} is not a usable image: ${(err as Error).message}`);
     }
     throw err;
@@ -75,6 +97,28 @@ export async function predict(object: CreatedObject, deps: DispatcherDeps): Prom
   return prediction;
 }
 
+/**
+ * Dead-letters one rejected object with its reason, then marks it `rejected` in the ledger, in that
+ * order: a crash in between gives a second dead letter, never none (marking it first made a re-run
+ * of a split batch skip it, and 5 of 6 rejected uploads got no dead letter).
+ */
+export async function rejectUpload(deps: DispatcherDeps, object: CreatedObject, failed: FailedMessage, err: PoisonError, processor: string): Promise<void> {
+  await sendToDeadLetter(deps.producer, failed, err, processor, 1);
+  await deps.ledger.record(object.bucket, object.key, object.etag, 'rejected');
+}
+
+/** Predicts an object, or dead-letters it when it is poison; true when it was rejected. */
+export async function predictOrReject(object: CreatedObject, deps: DispatcherDeps, failed: FailedMessage, processor: string): Promise<boolean> {
+  try {
+    await predict(object, deps);
+    return false;
+  } catch (err) {
+    if (!(err instanceof PoisonError)) throw err;
+    await rejectUpload(deps, object, failed, err, processor);
+    return true;
+  }
+}
+
 export function dispatcherSpec(deps: DispatcherDeps, groupId?: string): ProcessorSpec<CreatedObject[]> {
   return {
     name: 'dispatcher',
@@ -82,8 +126,10 @@ export function dispatcherSpec(deps: DispatcherDeps, groupId?: string): Processo
     topics: [topics.uploads.name],
     maxBatch: 20,
     decode: (_topic: string, message: KafkaMessage) => createdObjects(message.value),
+    // Each object is predicted or dead-lettered on its own, so one bad upload never fails the
+    // batch; what is thrown is transient and the batch is retried (the ledger skips what is done).
     handle: async (batch) => {
-      for (const message of batch) for (const object of message.value) await predict(object, deps);
+      for (const message of batch) for (const object of message.value) await predictOrReject(object, deps, message, 'dispatcher');
     },
   };
 }

@@ -106,3 +106,16 @@ t.test('chart scale and headline metrics', async (t) => {
   );
   t.same(models.headlineMetrics(['b', 'a']), ['b', 'a'], 'any metrics when none is a known headline');
 });
+
+t.test('the models page states each check with its interval and the cost of a switch', async (t) => {
+  const models = await load<{ checkSummary(c: unknown): string; costSummary(c: unknown): string }>('models.js');
+  t.equal(
+    models.checkSummary({ metric: 'g@10', kind: 'better', difference: 0.0017, low: -0.001, high: 0.0045, threshold: 0.005, minDetectable: 0.004 }),
+    'g@10: +0.0017 [−0.0010, +0.0045], lower bound > 0.0050, detectable ≥ 0.0040',
+  );
+  t.equal(models.checkSummary({ metric: 'n@10', kind: 'noWorse', difference: -0.002, low: -0.008, high: 0.004, threshold: -0.01, minDetectable: 0.006 }), 'n@10: −0.0020 [−0.0080, +0.0040], lower bound ≥ -0.0100, detectable ≥ 0.0060');
+  t.equal(models.checkSummary({ metric: 'x', note: 'metric missing' }), 'x: metric missing');
+  t.equal(models.costSummary({ products: 44075, perSecond: 50, minutes: 44075 / 50 / 60, rateSource: '' }), 'Going live re-embeds 44,075 products: about 14.7 min at 50 products/s.');
+  t.equal(models.costSummary({ products: 12, perSecond: null, minutes: null, rateSource: '' }), 'Going live re-embeds 12 products: time unknown (no measured embedder rate).');
+  t.equal(models.costSummary(null), 'Cost of the switch: not recorded.');
+});

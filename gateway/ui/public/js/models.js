@@ -1,5 +1,7 @@
 // The models page: the champion, every version with its metrics, a chart of a metric across
-// versions, the training runs with their progress, and promote/rollback for an admin.
+// versions, the training runs with their progress and, for a decided run, the evidence (each check
+// of the promotion rule with its interval, the outcome, the cost of the switch), and
+// promote/rollback for an admin.
 //
 // Endpoints (see gateway/ui/README.md for their JSON): GET /models, GET /training-runs,
 // POST /models/{version}/promote, POST /models/rollback. A 404 shows "not available yet".
@@ -7,7 +9,7 @@ import { api, isAbort } from './api.js';
 import { lineChart, sparkline } from './chart.js';
 import { badge, emptyState, errorState, loading, notAvailable } from './components.js';
 import { announce, h, replace } from './dom.js';
-import { ago, duration, metric, stamp, toDate } from './format.js';
+import { ago, count, duration, metric, stamp, toDate } from './format.js';
 
 const TOKEN_KEY = 'vitrina.adminToken';
 const ACTIVE_RUN = new Set(['requested', 'preparing', 'training', 'evaluating', 'running', 'pending']);
@@ -51,6 +53,75 @@ export function headlineMetrics(keys) {
   }
   for (const key of keys) if (!out.includes(key)) out.push(key);
   return out.slice(0, 3);
+}
+
+const signed = (v) => (typeof v === 'number' ? `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(4)}` : '—');
+const fixed = (v) => (typeof v === 'number' ? v.toFixed(4) : '—');
+
+/** One check of a decision: the difference with its bounds and what the lower bound was held against. */
+export function checkSummary(check) {
+  if (typeof check?.low !== 'number' || typeof check?.high !== 'number') return `${check?.metric ?? '?'}: ${check?.note || 'no interval'}`;
+  const need = check.kind === 'better' ? `lower bound > ${fixed(check.threshold)}` : `lower bound ≥ ${fixed(check.threshold)}`;
+  return `${check.metric}: ${signed(check.difference)} [${signed(check.low)}, ${signed(check.high)}], ${need}, detectable ≥ ${fixed(check.minDetectable)}`;
+}
+
+/** What going live costs, as recorded with the decision. */
+export function costSummary(cost) {
+  if (!cost) return 'Cost of the switch: not recorded.';
+  const time = typeof cost.minutes === 'number' ? `about ${cost.minutes.toFixed(1)} min at ${cost.perSecond} products/s` : 'time unknown (no measured embedder rate)';
+  return `Going live re-embeds ${count(cost.products)} products: ${time}.`;
+}
+
+const OUTCOME_TONE = { promote: 'success', reject: 'danger', inconclusive: 'neutral' };
+
+/** The evidence behind a run's decision (GET /training-runs/{runId}): outcome, each check with its interval, the cost. */
+function evidenceDetails(runId) {
+  const body = h('div', { class: 'evidence' }, loading('Loading the evidence…'));
+  const details = h('details', {}, h('summary', {}, 'Evidence'), body);
+  let loaded = false;
+  details.addEventListener('toggle', async () => {
+    if (!details.open || loaded) return;
+    loaded = true;
+    let run;
+    try {
+      run = await api(`/training-runs/${encodeURIComponent(runId)}`);
+    } catch (err) {
+      loaded = false;
+      replace(body, errorState(err));
+      return;
+    }
+    const d = run?.decisionDetail ?? {};
+    const e = d.evidence ?? {};
+    const checks = Array.isArray(d.checks) ? d.checks : [];
+    const confidence = typeof e.confidence === 'number' ? `${Math.round(e.confidence * 100)}% one-sided bounds` : 'point values (decided before evidence)';
+    replace(
+      body,
+      h('p', { class: 'small' }, badge(d.outcome ?? 'unknown', OUTCOME_TONE[d.outcome] ?? 'neutral'), ` ${confidence}`, typeof e.minEffect === 'number' ? ` · minimum effect ${e.minEffect}` : '', typeof e.power === 'number' ? ` · power ${e.power}` : '', e.queries ? ` · ${count(e.queries)} queries` : ''),
+      h(
+        'table',
+        { class: 'table small' },
+        h('thead', {}, h('tr', {}, ['Check', 'Champion → challenger', 'Difference [bounds]', 'Needs', 'Detectable', 'Passed'].map((c) => h('th', { scope: 'col' }, c)))),
+        h(
+          'tbody',
+          {},
+          checks.map((c) =>
+            h(
+              'tr',
+              { title: checkSummary(c) },
+              h('td', { class: 'mono' }, `${c.metric} (${c.kind})`),
+              h('td', { class: 'num' }, `${fixed(c.champion)} → ${fixed(c.challenger)}`),
+              h('td', { class: 'num' }, typeof c.low === 'number' ? `${signed(c.difference)} [${signed(c.low)}, ${signed(c.high)}]` : c.note || '—'),
+              h('td', { class: 'num' }, typeof c.threshold === 'number' ? `${c.kind === 'better' ? '>' : '≥'} ${fixed(c.threshold)}` : '—'),
+              h('td', { class: 'num' }, fixed(c.minDetectable)),
+              h('td', {}, badge(c.passed ? 'yes' : 'no', c.passed ? 'success' : 'danger')),
+            ),
+          ),
+        ),
+      ),
+      h('p', { class: 'small' }, costSummary(e.cost)),
+    );
+  });
+  return details;
 }
 
 export const modelsView = {
@@ -303,7 +374,7 @@ class ModelsPage {
         h('td', { class: 'small' }, h('span', { class: 'mono' }, run.baseModelVersion ?? 'champion'), ' → ', h('span', { class: 'mono' }, run.modelVersion ?? '…')),
         h('td', {}, h('time', { datetime: stamp(run.requestedAt), title: stamp(run.requestedAt) }, ago(run.requestedAt))),
         h('td', { class: 'num' }, duration(run.durationMs)),
-        h('td', { class: 'small' }, run.error ? h('span', { class: 'text-danger' }, run.error) : (decision ?? '—')),
+        h('td', { class: 'small' }, run.error ? h('span', { class: 'text-danger' }, run.error) : (decision ?? '—'), run.decision && run.runId ? evidenceDetails(run.runId) : null),
       );
     });
     replace(

@@ -2,7 +2,8 @@
 // refused before it runs, with a validation error (HTTP 400), never a 5xx.
 //
 // Depth counts nested fields (a top-level field is depth 1). Cost adds, per field, the weight of
-// its @cost directive (1 without one), and multiplies the cost of a field's sub-selection by the
+// its @cost directive (1 without one; plus its extra when an argument it names in `when` is given,
+// for arguments that make the resolver run another query), and multiplies the cost of a field's sub-selection by the
 // value of the argument its @cost names as multiplier (e.g. k: a search for k results resolves its
 // sub-selection k times), taking the value from the literal, the request's variables, the
 // variable's default or the argument's default, in that order. Each fragment is measured once per
@@ -17,6 +18,7 @@ import {
   isInterfaceType,
   isObjectType,
   valueFromASTUntyped,
+  type ArgumentNode,
   type FieldNode,
   type GraphQLField,
   type GraphQLNamedType,
@@ -26,8 +28,8 @@ import {
   type ValidationRule,
 } from 'graphql';
 
-export const COST_DIRECTIVE = `"Cost of the field for the request cost limit: weight, plus the cost of its selection times the argument named by multiplier."
-directive @cost(weight: Int = 1, multiplier: String) on FIELD_DEFINITION`;
+export const COST_DIRECTIVE = `"Cost of the field for the request cost limit: weight (plus extra when any argument named in when is given), plus the cost of its selection times the argument named by multiplier."
+directive @cost(weight: Int = 1, multiplier: String, extra: Int = 0, when: [String!]) on FIELD_DEFINITION`;
 
 /**
  * Weights for @cost, in plain fields (a plain field costs 1): what a resolver makes the gateway do.
@@ -116,7 +118,10 @@ class Meter {
   private fieldCost(field: GraphQLField<unknown, unknown>, node: FieldNode): { weight: number; multiplier: number } {
     const directive = this.context.getSchema().getDirective('cost');
     const values = directive && field.astNode ? getDirectiveValues(directive, field.astNode) : undefined;
-    const weight = typeof values?.weight === 'number' ? values.weight : 1;
+    let weight = typeof values?.weight === 'number' ? values.weight : 1;
+    const when = Array.isArray(values?.when) ? (values.when as string[]) : [];
+    const given = (a: ArgumentNode): boolean => when.includes(a.name.value) && valueFromASTUntyped(a.value, this.variables) != null;
+    if (typeof values?.extra === 'number' && node.arguments?.some(given)) weight += values.extra;
     const argName = typeof values?.multiplier === 'string' ? values.multiplier : undefined;
     if (!argName) return { weight, multiplier: 1 };
     const argNode = node.arguments?.find((a) => a.name.value === argName);

@@ -4,8 +4,8 @@ import { COST_DIRECTIVE, WEIGHTS } from './limits.ts';
 
 // What each resolver runs, priced in WEIGHTS: a product lookup is a database query; similar looks
 // the product up, then queries its neighbours; a text search encodes the query and queries the
-// index; an image search reads the object, encodes it and queries; facets aggregate the catalog
-// (priced as two queries).
+// index, and with facets or collapse also reads its top 1,000 results (priced as two queries); an
+// image search reads the object, encodes it and queries; facets aggregate the catalog (two queries).
 const { dbQuery, encode, objectRead } = WEIGHTS;
 
 export const typeDefs = /* GraphQL */ `
@@ -143,7 +143,7 @@ type Facet {
 
 type Query {
   "text search"
-  search(q: String!, k: Int = 10, offset: Int = 0, mode: SearchMode, filters: SearchFilters, "read attribute words from q (default: the server's setting, on unless VITRINA_UNDERSTAND_QUERIES=false)" understand: Boolean, "attributes not to read from q" ignore: [String!], "attributes to count over the top 1000 results" facets: [String!], "name: one hit per display name, with its variants" collapse: String): SearchPage! @cost(weight: ${encode + dbQuery}, multiplier: "k")
+  search(q: String!, k: Int = 10, offset: Int = 0, mode: SearchMode, filters: SearchFilters, "read attribute words from q (default: the server's setting, on unless VITRINA_UNDERSTAND_QUERIES=false)" understand: Boolean, "attributes not to read from q" ignore: [String!], "attributes to count over the top 1000 results" facets: [String!], "name: one hit per display name, with its variants" collapse: String): SearchPage! @cost(weight: ${encode + dbQuery}, multiplier: "k", extra: ${2 * dbQuery}, when: ["facets", "collapse"])
   "image search with an image already put in the uploads bucket"
   searchByImageKey(objectKey: String!, k: Int = 10, offset: Int = 0, filters: SearchFilters): SearchPage! @cost(weight: ${objectRead + encode + dbQuery}, multiplier: "k")
   "a product by id; null if it is not in the search index"

@@ -78,3 +78,14 @@ t.test('alias floods are refused', async (t) => {
   const fine = `{ ${aliased(20, (i) => `product(id: ${i + 1}) { id name imageUrl }`)} }`;
   t.same(check(fine).errors, [], '20 product lookups in one request are fine');
 });
+
+t.test('a search that also reads its top results (facets, collapse) weighs one more heavy query', async (t) => {
+  const plain = costOf('{ search(q: "a", k: 1) { k } }');
+  const extra = 2 * WEIGHTS.dbQuery;
+  t.equal(costOf('{ search(q: "a", k: 1, facets: ["articleType"]) { k } }'), plain + extra, 'facets');
+  t.equal(costOf('{ search(q: "a", k: 1, collapse: "name") { k } }'), plain + extra, 'collapse');
+  t.equal(costOf('{ search(q: "a", k: 1, facets: ["articleType"], collapse: "name") { k } }'), plain + extra, 'both read the same top results once');
+  t.equal(costOf('query($f: [String!]) { search(q: "a", k: 1, facets: $f) { k } }', { f: ['usage'] }), plain + extra, 'facets from a variable');
+  t.equal(costOf('query($f: [String!]) { search(q: "a", k: 1, facets: $f) { k } }'), plain, 'a variable not given reads nothing more');
+  t.equal(costOf('{ search(q: "a", k: 1, facets: null) { k } }'), plain, 'null reads nothing more');
+});

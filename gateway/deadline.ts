@@ -19,8 +19,16 @@ export function requestDeadlineMs(env: Record<string, string | undefined> = proc
   return intFrom(env, 'VITRINA_REQUEST_DEADLINE_MS', DEFAULT_REQUEST_DEADLINE_MS);
 }
 
-export function addRequestDeadline(app: FastifyInstance, deadlineMs: number = requestDeadlineMs()): void {
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route's own deadline (admin commands that read whole topics), instead of the default. */
+    deadlineMs?: number;
+  }
+}
+
+export function addRequestDeadline(app: FastifyInstance, defaultMs: number = requestDeadlineMs()): void {
   app.addHook('onRequest', async (request, reply) => {
+    const deadlineMs = request.routeOptions.config?.deadlineMs ?? defaultMs;
     const timer = setTimeout(() => {
       if (reply.sent || reply.raw.headersSent || reply.raw.destroyed) return;
       request.log.warn({ url: request.url, deadlineMs }, 'request deadline passed; answering 503');

@@ -27,6 +27,11 @@ export interface AdminGuard {
   verify(presented: string | undefined): string;
 }
 
+// The commands read whole topics (the promotions log) and check the model store before they
+// publish: seconds, not the milliseconds of a search, so they get 30 s instead of the gateway's
+// 4 s request deadline (gateway/deadline.ts).
+const COMMAND_DEADLINE = { deadlineMs: 30_000 };
+
 const UI_STATUS: Record<string, string> = { champion: 'champion', candidate: 'challenger', rejected: 'rejected', retired: 'retired', known: 'retired' };
 
 export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, { db, modelName, commands, admin }) => {
@@ -109,7 +114,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
     additionalProperties: false,
     properties: { seed: { type: 'integer', minimum: 0 }, testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, parameters: { type: 'object', additionalProperties: { type: 'string' } } },
   } as const;
-  app.post<{ Body: { seed?: number; testFraction?: number; parameters?: Record<string, string> } }>('/training-runs', { onRequest: authenticate, schema: { body: trainBody } }, async (request, reply) => {
+  app.post<{ Body: { seed?: number; testFraction?: number; parameters?: Record<string, string> } }>('/training-runs', { onRequest: authenticate, config: COMMAND_DEADLINE, schema: { body: trainBody } }, async (request, reply) => {
     const identity = identityOf(request);
     try {
       const { runId } = await commands.requestTraining({ requestedBy: identity, ...(request.body ?? {}) });
@@ -120,7 +125,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
   });
 
   const reasonBody = { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } } as const;
-  app.post<{ Params: { version: string }; Body: { reason?: string } }>('/models/:version/promote', { onRequest: authenticate, schema: { body: reasonBody } }, async (request, reply) => {
+  app.post<{ Params: { version: string }; Body: { reason?: string } }>('/models/:version/promote', { onRequest: authenticate, config: COMMAND_DEADLINE, schema: { body: reasonBody } }, async (request, reply) => {
     const identity = identityOf(request);
     try {
       const event = await commands.promote({ version: request.params.version, identity, reason: request.body?.reason });
@@ -130,7 +135,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
     }
   });
 
-  app.post<{ Body: { reason?: string } }>('/models/rollback', { onRequest: authenticate, schema: { body: reasonBody } }, async (request, reply) => {
+  app.post<{ Body: { reason?: string } }>('/models/rollback', { onRequest: authenticate, config: COMMAND_DEADLINE, schema: { body: reasonBody } }, async (request, reply) => {
     const identity = identityOf(request);
     try {
       const event = await commands.rollback({ identity, reason: request.body?.reason });

@@ -60,7 +60,9 @@ export const pipelineRoutes: FastifyPluginAsync<PipelineRoutesOptions> = async (
     return { topics, consumers };
   };
 
-  app.get('/pipeline', { schema: { hide: false, summary: 'topics, consumer lag, dead letters and latest image predictions' } }, async (request, reply) => {
+  // Its own deadline (gateway/deadline.ts) is longer than the wait for Kafka, so a Kafka outage is
+  // answered with the message below rather than the generic one.
+  app.get('/pipeline', { config: { deadlineMs: timeoutMs + 2000 }, schema: { hide: false, summary: 'topics, consumer lag, dead letters and latest image predictions' } }, async (request, reply) => {
     let kafkaPart;
     try {
       kafkaPart = await withTimeout(status(), timeoutMs, 'Kafka');

@@ -6,6 +6,7 @@ import Fastify from 'fastify';
 import t from 'tap';
 import { adminPlugins } from '../../cli/admin-plugins.ts';
 import { createRuntime } from '../../cli/runtime.ts';
+import { buildGateway } from '../../gateway/index.ts';
 import { modelRoutes } from '../../gateway/plugins/models.ts';
 import { adminGuard, adminIdentity } from '../../mlops/admin-token.ts';
 import { requestTraining } from '../../mlops/requests.ts';
@@ -91,4 +92,28 @@ t.test('a weak configured admin token stops the gateway from starting; the READM
     const res = await app.inject({ method: 'POST', url: path.replace(/:\w+/g, 'x'), payload: {} });
     t.equal(res.statusCode, 401, `POST ${path} exists and asks for the token`);
   }
+});
+
+t.test('admin commands in the whole gateway are not cut by the 4 s deadline meant for searches', async (t) => {
+  const rt = createRuntime('test-gateway-models-deadline');
+  t.teardown(() => rt.close());
+  const before = { token: process.env.VITRINA_ADMIN_TOKEN, model: process.env.VITRINA_MODEL_NAME };
+  t.teardown(() => {
+    for (const [name, value] of [['VITRINA_ADMIN_TOKEN', before.token], ['VITRINA_MODEL_NAME', before.model]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+  const token = crypto.randomBytes(16).toString('hex');
+  process.env.VITRINA_ADMIN_TOKEN = token;
+  process.env.VITRINA_MODEL_NAME = `test-${crypto.randomBytes(4).toString('hex')}`;
+  // The admin routes use neither the search core nor the model server.
+  const unused = {} as never;
+  const app = await buildGateway({ search: unused, encoder: unused, s3: rt.s3 }, { plugins: adminPlugins(rt) });
+  t.teardown(() => app.close());
+  const began = Date.now();
+  // A rollback reads the whole promotions log before it can say there is nothing to roll back to.
+  const rollback = await app.inject({ method: 'POST', url: '/api/v1/models/rollback', headers: { authorization: `Bearer ${token}` }, payload: {} });
+  t.equal(rollback.statusCode, 409, `the command's own answer after ${Date.now() - began} ms: ${rollback.body.slice(0, 160)}`);
+  t.match(rollback.json().message, /no earlier champion/);
 });

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import t from 'tap';
+import { freePort } from '../../bench/services.ts';
 import { STYLE_COLUMNS } from '../../processors/ingest/styles.ts';
 import { loadConfig } from '../../streams/config.ts';
 import { buckets, createS3, objectExists } from '../../streams/s3.ts';
@@ -37,12 +38,12 @@ async function uniqueDataset(): Promise<{ dir: string; originalKeys: string[] }>
   return { dir, originalKeys };
 }
 
-function runIngest(dataset: string, brokers: string, timeoutS: number): Promise<{ code: number | null; output: string; seconds: number }> {
+function runIngest(dataset: string, env: Record<string, string>, timeoutS: number): Promise<{ code: number | null; output: string; seconds: number }> {
   return new Promise((resolve) => {
     const began = Date.now();
     const child = spawn(process.execPath, [path.join(root, 'bin', 'vitrina.js'), 'ingest', '--dataset', dataset, '--connect-timeout', String(timeoutS)], {
       cwd: root,
-      env: { ...process.env, KAFKA_BROKERS: brokers },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -54,14 +55,6 @@ function runIngest(dataset: string, brokers: string, timeoutS: number): Promise<
       resolve({ code, output, seconds: (Date.now() - began) / 1000 });
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** Accepts TCP connections and never answers a byte. */
@@ -85,7 +78,7 @@ for (const kind of ['nothing listening', 'accepts but never answers'] as const) 
   t.test(`ingest with Kafka unreachable (${kind}) says so, gives up in bounded time and writes nothing`, async (t) => {
     const port = kind === 'nothing listening' ? await freePort() : await silentServer(t);
     const dataset = await uniqueDataset();
-    const run = await runIngest(dataset.dir, `127.0.0.1:${port}`, 4);
+    const run = await runIngest(dataset.dir, { KAFKA_BROKERS: `127.0.0.1:${port}` }, 4);
     t.match(run.output, new RegExp(`waiting for Kafka at 127\\.0\\.0\\.1:${port}`), 'it names what it is waiting for');
     t.match(run.output, new RegExp(`Kafka at 127\\.0\\.0\\.1:${port} did not answer within 4 s`), 'the error says what failed and after how long');
     t.match(run.output, /nothing was written/, 'and that nothing was written');
@@ -94,3 +87,14 @@ for (const kind of ['nothing listening', 'accepts but never answers'] as const) 
     for (const key of dataset.originalKeys) t.notOk(await objectExists(s3, buckets.images, key), `no image stored (${key.slice(0, 20)}…)`);
   });
 }
+
+t.test('ingest with MinIO unreachable (accepts but never answers) says so and gives up in bounded time, nothing stored', async (t) => {
+  const port = await silentServer(t);
+  const dataset = await uniqueDataset();
+  const run = await runIngest(dataset.dir, { S3_ENDPOINT: `http://127.0.0.1:${port}` }, 4);
+  t.match(run.output, new RegExp(`waiting for MinIO at http://127\\.0\\.0\\.1:${port}`), 'it names MinIO and its address');
+  t.match(run.output, new RegExp(`MinIO at http://127\\.0\\.0\\.1:${port} did not answer within 4 s.*nothing was written`), 'the error');
+  t.equal(run.code, 69, 'exit code 69');
+  t.ok(run.seconds < 25, `it gave up in ${run.seconds.toFixed(1)} s`);
+  for (const key of dataset.originalKeys) t.notOk(await objectExists(s3, buckets.images, key), 'no image in the real MinIO');
+});

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { halfOf, isRelevant, loadShopperQueries, parseJudgment, parseQueries, JUDGED_ATTRIBUTES } from '../../bench/relevance-queries.ts';
+import { precisionAt10, VARIANTS } from '../../bench/relevance.ts';
 import { parseStyles } from '../../processors/ingest/styles.ts';
 import { loadConfig } from '../../streams/config.ts';
 
@@ -58,4 +59,12 @@ t.test('the judge: value sets, negations, Unisex for Men and Women only', async 
   t.throws(() => parseJudgment('colour=Red'), /unknown attribute/);
   t.throws(() => parseJudgment('gender=Men|'), /empty value/);
   t.throws(() => parseQueries('no tab here\n'), /expected/);
+});
+
+t.test('precision@10 counts missing places as misses; variants cover every mode with and without understanding', async (t) => {
+  const [q] = parseQueries('red dress\tarticleType=Dresses; baseColour=Red\n');
+  const red = { articleType: 'Dresses', baseColour: 'Red' };
+  t.equal(precisionAt10(q!, [red, red, { articleType: 'Dresses', baseColour: 'Blue' }]), 0.2, 'two relevant of a three-hit list: 2/10');
+  t.equal(precisionAt10(q!, Array.from({ length: 12 }, () => red)), 1, 'only the first 10 count');
+  t.same(VARIANTS.map((v) => v.params), ['mode=vector', 'mode=vector&understand=false', 'mode=hybrid', 'mode=hybrid&understand=false', 'mode=name', 'mode=name&understand=false']);
 });

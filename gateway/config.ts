@@ -2,6 +2,7 @@
 // when a request names none. Read from the environment by loadGatewayOptions; buildGateway takes
 // them as plain values so tests set them directly.
 import { intFrom } from '../streams/config.ts';
+import { defaultImageLimits } from '../streams/image-rules.ts';
 
 export const SEARCH_MODES = ['vector', 'hybrid', 'name'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -56,12 +57,12 @@ export interface GatewayOptions {
 export const defaultGatewayOptions: GatewayOptions = {
   defaultMode: DEFAULT_SEARCH_MODE,
   understandQueries: true,
-  uploadLimitBytes: 5 * 1024 * 1024,
+  uploadLimitBytes: defaultImageLimits.uploadLimitBytes,
   maxK: 100,
   maxOffset: 1000,
   maxQueryBytes: 2048,
   filterValuesTtlMs: 30_000,
-  maxImagePixels: 40_000_000,
+  maxImagePixels: defaultImageLimits.maxImagePixels,
   graphqlMaxDepth: 8,
   graphqlMaxCost: 5000,
   healthTimeoutMs: 2000,

@@ -1,6 +1,7 @@
 // The MLOps loop on the real stack with the tiny test model (its numbers mean nothing): a request
-// becomes a split, a trained challenger, two evaluations and a decision — promoted under a lenient
-// rule, rejected under an impossible one, failed for a snapshot that does not exist — and the model
+// becomes a split, a trained challenger, two evaluations with paired intervals and a decision on
+// them — promoted under a lenient rule, not promoted (inconclusive on 5 queries) when the rule
+// reads the side the run left unchanged, failed for a snapshot that does not exist — and the model
 // registry shows it all. Every event of these runs uses a model name no other test uses.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -25,7 +26,8 @@ import type { SplitManifest } from '../../mlops/manifests.ts';
 import { ARTICLE_TYPES, makeDataset, uniqueGroup, waitFor } from './fixtures.ts';
 
 const LENIENT = JSON.stringify([{ metric: 'text2image.exact.test.acc@10', kind: 'noWorse', margin: 1 }]);
-const IMPOSSIBLE = JSON.stringify([{ metric: 'text2image.exact.test.acc@10', kind: 'better', margin: 1 }]);
+// The second run adapts the text side only, so its image→image results are the champion's.
+const IDENTICAL_SIDE = JSON.stringify([{ metric: 'image2image.exact.test.acc@1', kind: 'better', margin: 0 }]);
 
 t.test('request → split → train → evaluate → promote or reject, and the registry', async (t) => {
   const rt = createRuntime('test-mlops');
@@ -99,11 +101,24 @@ t.test('request → split → train → evaluate → promote or reject, and the 
   t.ok(chall!.metrics['serving.max_abs_diff']! <= 1e-4, 'the model server serves the challenger as its artifacts say');
   t.same(chall!.baselineMetrics, champ!.metrics, 'the challenger\'s event carries the champion\'s metrics');
   t.equal(chall!.queries, prepared.testSize);
+  // The paired intervals: one per acc@k / group@k metric, on the test queries, seeded by the split.
+  const perQueryMetrics = Object.keys(chall!.metrics).filter((m) => /\.(acc|group)@\d+$/.test(m)).sort();
+  t.same(chall!.intervals.map((i) => i.metric), perQueryMetrics, 'an interval for every per-query metric');
+  for (const i of chall!.intervals) {
+    t.ok(i.low <= i.difference + 1e-12 && i.difference <= i.high + 1e-12 && i.queries === prepared.testSize && i.seed === 7 && i.confidence === 0.95, `${i.metric}: ${i.difference} in [${i.low}, ${i.high}]`);
+    t.ok(Math.abs(i.difference - (chall!.metrics[i.metric]! - champ!.metrics[i.metric]!)) < 1e-9, `${i.metric}: the difference of the two evaluations' means`);
+  }
+  t.same(champ!.intervals, [], 'the champion\'s own event carries none');
   t.equal(first.decision?.decision, 'PROMOTE');
+  t.equal(first.decision?.outcome, 'promote');
+  t.match(first.decision?.checks[0], { metric: 'text2image.exact.test.acc@10', kind: 'noWorse', threshold: -1, passed: true, low: Number, high: Number, minDetectable: Number });
+  t.same(first.decision?.cost, { products: prepared.catalogSize, perSecond: null, minutes: null, rateSource: first.decision!.cost!.rateSource }, 'the switch re-embeds the catalog; no measured rate was given');
+  t.match(first.decision?.reason, new RegExp(`going live re-embeds ${prepared.catalogSize} products \\(time unknown`));
   t.same(first.promotion && [first.promotion.version, first.promotion.previousVersion, first.promotion.promotedBy], [trained.modelVersion, 'tiny', 'auto']);
 
-  // 2. The next run fine-tunes the new champion, reads the catalog from the products projection,
-  //    and an impossible rule rejects it with the reason.
+  // 2. The next run fine-tunes the new champion's text side, reads the catalog from the products
+  //    projection, and is decided on its image side, which is the champion's: never promoted, and
+  //    on 5 queries the split cannot detect the minimum effect, so the run says so.
   const products = createProjector(productsProjection, rt, { groupId: uniqueGroup('mlops-products') });
   await products.start();
   await waitFor('the fixture in the products projection', async () => {
@@ -111,13 +126,18 @@ t.test('request → split → train → evaluate → promote or reject, and the 
     return Number(rows[0]!.n) === fixture.goodIds.length;
   }, 120_000);
   await products.stop();
-  const second = await run({ seed: 8, parameters: { epochs: '2', batchSize: '16', 'adapter.sides': 'text', 'eval.maxQueries': '5', 'eval.latencyQueries': '2', 'promotion.rule': IMPOSSIBLE } });
+  const second = await run({ seed: 8, parameters: { epochs: '2', batchSize: '16', 'adapter.sides': 'text', 'eval.maxQueries': '5', 'eval.latencyQueries': '2', 'promotion.rule': IDENTICAL_SIDE, 'promotion.embedRate': '40' } });
   t.equal(second.result, 'rejected');
+  t.equal(second.decision?.outcome, 'inconclusive', second.reason);
+  t.match(second.decision?.checks[0], { metric: 'image2image.exact.test.acc@1', difference: 0, low: 0, high: 0, threshold: 0.005, passed: false });
+  t.ok(second.decision!.checks[0]!.minDetectable! > 0.005, `5 queries detect only ${second.decision!.checks[0]!.minDetectable}`);
+  t.match(second.reason, /^inconclusive: the test split of 5 queries is too small to detect the minimum effect/);
+  t.match(second.decision?.cost, { products: second.prepared!.catalogSize, perSecond: 40 });
+  t.ok(Math.abs(second.decision!.cost!.minutes! - second.prepared!.catalogSize / 40 / 60) < 1e-9, 'minutes at the given rate');
   t.equal(second.prepared?.catalogSource, 'products-projection');
   t.equal(second.prepared?.baseModelVersion, trained.modelVersion, 'the base is the champion the first run made');
   t.equal(second.trained?.modelVersion, `tiny-adapter-${second.runId}`, 'a challenger of a challenger keeps a short name');
   t.equal(second.evaluations[1]?.queries, 5, 'a seeded sample of 5 queries');
-  t.match(second.reason, /1 of 1 checks failed: text2image.exact.test.acc@10/);
   t.equal(second.decision?.championVersion, trained.modelVersion);
   const secondManifest = JSON.parse((await store.getBytes(`${second.trained!.modelVersion}/model.json`))!.toString()) as { baseVersion: string; adapter: { image?: unknown; text?: unknown } };
   t.equal(secondManifest.baseVersion, trained.modelVersion, 'lineage: the adapter stacks on the champion');
@@ -149,6 +169,10 @@ t.test('request → split → train → evaluate → promote or reject, and the 
   t.equal(runDetail?.split.classCounts.length, prepared.classCounts.length);
   t.equal(runDetail?.decision, 'PROMOTE');
   t.equal((await getTrainingRun(rt.db, third.runId))?.error?.includes('no-such-snapshot'), true);
+  const secondDetail = await getTrainingRun(rt.db, second.runId);
+  t.equal(secondDetail?.outcome, 'inconclusive', 'the registry keeps the outcome');
+  t.match(secondDetail?.decisionDetail, { outcome: 'inconclusive', evidence: { confidence: 0.95, minEffect: 0.005, power: 0.8, queries: 5, cost: { perSecond: 40 } }, checks: [{ metric: 'image2image.exact.test.acc@1', low: 0, high: 0 }] });
+  t.equal((await getModel(rt.db, second.trained!.modelVersion!, modelName))?.evaluations[0]?.intervals.length, second.evaluations[1]!.intervals.length, 'and the challenger\'s intervals');
 
   // Promotions by hand: roll back to the default, then promote the rejected challenger.
   const identity = 'admin:test';

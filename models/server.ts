@@ -12,6 +12,8 @@
 //   followPromotions read vitrina.model-promotions to its end at start and hot-swap on each new
 //                    ModelPromoted (default: true unless `model` is given); needs Kafka and the registry
 //   modelName        the ModelPromoted.modelName followed — "vitrina"
+//   promotionRetry   backoff for a promoted version that failed to load, retried until it loads or a
+//                    newer promotion replaces it — { initialMs: 1000, maxMs: 30000 }
 //   maxBatch         items per request and per ONNX run — VITRINA_MODEL_MAX_BATCH, 64
 //   maxWaitMs        how long a request waits for others to batch with — VITRINA_MODEL_MAX_WAIT_MS, 0
 //                    (0: no timer; requests read in the same event-loop turn, or arriving while a
@@ -51,7 +53,7 @@ import { InvalidInputError, ModelLoadError, ModelNotFoundError, redactPaths } fr
 import { LoadedVersions, NoChampionError, type Lease } from './loaded-versions.ts';
 import { loadVersionDir } from './load-version.ts';
 import type { LoadedModel } from './model.ts';
-import { followPromotions, type PromotionFollower } from './promotions.ts';
+import { followPromotions, RetryingPromotion, type PromotionFollower, type RetryBackoff } from './promotions.ts';
 import { checkImages, checkTexts, prepareAll, type RequestLimits } from './request-limits.ts';
 import { ModelStore } from './store.ts';
 
@@ -61,6 +63,7 @@ export interface ModelServerOptions {
   defaultModel?: string;
   followPromotions?: boolean;
   modelName?: string;
+  promotionRetry?: RetryBackoff;
   maxBatch?: number;
   maxWaitMs?: number;
   maxImageBytes?: number;
@@ -87,6 +90,8 @@ export interface ModelServer {
   /** Loads a version and makes it the champion (what a ModelPromoted event does). */
   promote(version: string): Promise<void>;
   champion(): string | undefined;
+  /** A promoted version that has not loaded yet and is being retried. */
+  pendingPromotion(): string | undefined;
   stats(): ModelServerStats;
   stop(): Promise<void>;
 }
@@ -202,14 +207,17 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     if (spec) return configured.versionOf(spec);
     return store.defaultVersion();
   };
+  const promoted = new RetryingPromotion(
+    async (version) => {
+      await versions.promote(version);
+    },
+    options.promotionRetry ?? { initialMs: 1_000, maxMs: 30_000 },
+    (message, extra) => log.warn(extra, message),
+  );
   const promoteOrDefault = async (version: string | undefined): Promise<void> => {
     if (version) {
-      try {
-        await versions.promote(version);
-        return;
-      } catch (err) {
-        log.error({ version, err: String(err) }, 'the promoted model version could not be loaded; serving the default');
-      }
+      if (await promoted.promote(version)) return;
+      log.error({ version }, 'the promoted model version could not be loaded; serving the default until it loads');
     }
     await versions.promote(await defaultVersion());
   };
@@ -227,7 +235,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
         modelName: options.modelName,
         onStart: (latest) => promoteOrDefault(latest?.version),
         onPromotion: async (event) => {
-          await versions.promote(event.version);
+          await promoted.promote(event.version);
         },
         log: (message, extra) => log.warn(extra ?? {}, message),
       });
@@ -263,12 +271,15 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     address,
     limits,
     promote: async (version) => {
+      promoted.cancel();
       await versions.promote(configured.versionOf(version));
     },
     champion: () => versions.championVersion(),
+    pendingPromotion: () => promoted.pending(),
     stats: () => ({ texts: { ...versions.totals.texts }, images: { ...versions.totals.images }, loadedVersions: versions.loadedVersions() }),
     stop: () => {
       stopped ??= (async () => {
+        promoted.cancel();
         await follower?.stop().catch((err: unknown) => log.warn({ err: String(err) }, 'stopping the promotions consumer failed'));
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {

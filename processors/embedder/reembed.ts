@@ -1,6 +1,9 @@
 // Re-embedding the whole catalog for one model version in the background: the products topic read
 // to its end (the latest event of every product), then embedded and emitted in batches, with
 // progress logged, until done or cancelled. Live embedding of new products goes on meanwhile.
+// Transient failures (Kafka, MinIO or the model server down) are retried with capped backoff for
+// as long as they last, each logged with its cause: a promotion must still go live after a long
+// outage (it used to give up after 10 retries, about 2.5 minutes).
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
 import { withRetries } from '../../streams/backoff.ts';
@@ -36,6 +39,10 @@ export interface ReembedDeps {
   progressEveryMs?: number;
   /** Re-embeds only the products it accepts; default all. */
   filter?: (product: ProductIngested) => boolean;
+  /** Backoff between retries of a transient failure — { initialMs: 500, maxMs: 30000 }; retried until it succeeds. */
+  retry?: { initialMs: number; maxMs: number };
+  /** The catalog to re-embed — default: the products topic read to its end (readCatalog). */
+  catalog?: () => Promise<CatalogItem[]>;
 }
 
 export async function readCatalog(kafka: Kafka, codec: EventCodec): Promise<CatalogItem[]> {
@@ -73,7 +80,8 @@ export class CatalogReembed {
     let lastLog = began;
     try {
       const filter = this.deps.filter ?? (() => true);
-      const catalog = (await this.retrying(() => readCatalog(this.deps.kafka, this.deps.codec))).filter((item) => filter(item.product));
+      const read = this.deps.catalog ?? (() => readCatalog(this.deps.kafka, this.deps.codec));
+      const catalog = (await this.retrying(read)).filter((item) => filter(item.product));
       status.total = catalog.length;
       status.state = 'embedding';
       log.info({ version: status.version, products: catalog.length }, 're-embedding the catalog in the background');
@@ -98,10 +106,14 @@ export class CatalogReembed {
 
   private retrying<T>(fn: () => Promise<T>): Promise<T> {
     return withRetries(fn, {
-      retries: 10,
-      initialMs: 500,
-      maxMs: 30_000,
-      onRetry: (err, attempt, delayMs) => this.deps.log.warn({ version: this.status.version, err: String(err), attempt, delayMs }, 're-embedding: transient failure, retrying'),
+      retries: Number.POSITIVE_INFINITY,
+      initialMs: this.deps.retry?.initialMs ?? 500,
+      maxMs: this.deps.retry?.maxMs ?? 30_000,
+      onRetry: (err, attempt, delayMs) => {
+        if (this.cancelled) throw err;
+        const cause = (err as { cause?: unknown }).cause;
+        this.deps.log.warn({ version: this.status.version, err: String(err), ...(cause ? { cause: String(cause) } : {}), attempt, delayMs }, 're-embedding: transient failure, retrying');
+      },
     });
   }
 }

@@ -158,3 +158,13 @@ t.test('bad evidence parameters are refused with the reason', async (t) => {
   t.equal(decided.decision, 'REJECT');
   t.match(decided.reason, /promotion.confidence="2": expected a number in \(0.5, 1\)/);
 });
+
+t.test("the promoter README's worked example", async (t) => {
+  const champ = championOutcomes(3916, 101);
+  const params = { 'promotion.embedRate': '50' };
+  const { decided } = decideOnEvaluation(evaluation(champ, smallGain(swapNoise(champ, 201, 0.1), 301, 0.024), 7, params), undefined, params);
+  t.equal(
+    decided.reason,
+    '1 of 3 checks failed: text2image.articleType.catalog.group@10 0.8410 vs 0.8392: difference +0.0018, 95% bounds [−0.0002, +0.0039], lower bound must exceed 0.0050 (detectable ≥ 0.0031): failed; going live re-embeds 44075 products, about 14.7 min at 50/s',
+  );
+});

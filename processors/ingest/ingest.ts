@@ -129,6 +129,9 @@ function count(record: Record<string, number>, key: string): void {
 
 export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: IngestOptions = {}): Promise<IngestReport> {
   const began = Date.now();
+  for (const [name, value] of [['limit', options.limit], ['concurrency', options.concurrency]] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new Error(`ingest: ${name} must be a positive integer, got ${value}`);
+  }
   const bucket = options.bucket ?? buckets.images;
   // The header is checked first: a wrong file is refused before anything connects.
   const lines = dataset.lines()[Symbol.asyncIterator]();
@@ -214,7 +217,7 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
     };
   };
 
-  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   const work = async (row: StyleRow, line: number): Promise<void> => {

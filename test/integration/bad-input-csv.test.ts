@@ -207,6 +207,9 @@ t.test('whole-file flaws: empty file and wrong header are refused before anythin
   const binary = writeDataset([crypto.randomBytes(64)], new Map());
   await t.rejects(ingest(new LocalDataset(binary), offline, { connectTimeoutMs: 1 }), /styles\.csv header is/, 'a binary file');
 
+  for (const options of [{ limit: Number('abc') }, { limit: 0 }, { concurrency: -1 }, { concurrency: 1.5 }]) {
+    await t.rejects(ingest(new LocalDataset(swapped), offline, options), /must be a positive integer/, `refused: ${JSON.stringify(options)}`);
+  }
   const headerOnly = writeDataset([HEADER], new Map());
   const none: IngestReport = await ingest(new LocalDataset(headerOnly), rt);
   t.match(none, { lines: 0, emitted: 0 }, 'header only: nothing to do, no error');

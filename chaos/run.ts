@@ -180,9 +180,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         await sleep(options.downSeconds * 1000);
         await t.restart();
       }
+      // Products ingested by the fault's end: what must have come through it (later ones may still be in flight).
+      const ingestedByEnd = [...ingest.ingested.values()];
       const recoverySeconds = await recovered(options.recoveryLimitSeconds);
       const searches = search.window();
-      const check = await checkProjections(db, [...ingest.ingested.values()], ingest.retried);
+      const check = await checkProjections(db, ingestedByEnd, ingest.retried);
       const deadAfter = await deadLetterCount(kafka).catch(() => null);
       const row: FaultRow = { fault, searches, recoverySeconds, check, deadLetters: deadBefore === null || deadAfter === null ? null : deadAfter - deadBefore, ingestFailures: ingest.failures - failuresBefore };
       result.rows.push(row);

@@ -9,23 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as Minio from 'minio';
 import t from 'tap';
+import { freePort } from '../../bench/services.ts';
+import { promotionEvents } from './promotion-events.ts';
 import { ModelStore } from '../../models/store.ts';
 import { writeTinyModel } from '../../models/tiny/generate.ts';
 import { startModelServer } from '../../models/server.ts';
-import { EventCodec } from '../../streams/codec.ts';
 import { loadConfig } from '../../streams/config.ts';
-import { createKafka } from '../../streams/kafka.ts';
-import { EventProducer } from '../../streams/producer.ts';
 import { createS3 } from '../../streams/s3.ts';
-import { ensureTopics, topics } from '../../streams/topics.ts';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A TCP proxy from 127.0.0.1:port to target, started when MinIO should come "back". */
 async function startProxy(port: number, target: { host: string; port: number }): Promise<() => Promise<void>> {
@@ -55,15 +45,7 @@ t.test('a promoted version that could not be loaded goes live once MinIO is back
 
   const port = await freePort();
   const downS3 = new Minio.Client({ endPoint: '127.0.0.1', port, useSSL: false, accessKey: config.s3.accessKey, secretKey: config.s3.secretKey, region: config.s3.region });
-  const kafka = createKafka('vitrina-test-promotion-retry', config.kafkaBrokers);
-  const codec = new EventCodec(config.schemaRegistryUrl);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [topics.promotions]);
-  await admin.disconnect();
-  const producer = new EventProducer(kafka, codec);
-  t.teardown(() => producer.disconnect());
-  const modelName = `test-${randomUUID()}`;
+  const { kafka, codec, modelName, promote } = await promotionEvents(t, 'vitrina-test-promotion-retry', 'model-promotion-retry.test');
 
   const server = await startModelServer({
     address: '127.0.0.1:0',
@@ -84,7 +66,7 @@ t.test('a promoted version that could not be loaded goes live once MinIO is back
   });
   t.equal(server.champion(), 'tiny', 'nothing promoted yet: the default');
 
-  await producer.send(topics.promotions.name, [{ key: modelName, value: { modelName, version, previousVersion: 'tiny', reason: 'test', promotedBy: 'model-promotion-retry.test', promotedAt: Date.now() } }]);
+  await promote(version, 'tiny');
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   t.equal(server.champion(), 'tiny', 'while MinIO refuses, the champion stays');
   t.ok(server.pendingPromotion?.() === version, 'and the promoted version is still pending, not forgotten');

@@ -7,13 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { promotionEvents } from './promotion-events.ts';
 import { startModelServer } from '../../models/server.ts';
 import { createEncoderClient } from '../../proto/client.ts';
-import { EventCodec } from '../../streams/codec.ts';
-import { loadConfig } from '../../streams/config.ts';
-import { createKafka } from '../../streams/kafka.ts';
-import { EventProducer } from '../../streams/producer.ts';
-import { ensureTopics, topics } from '../../streams/topics.ts';
 
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -25,18 +21,7 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
 }
 
 t.test('champion from the latest promotion, hot swap on the next one', async (t) => {
-  const config = loadConfig();
-  const kafka = createKafka('vitrina-test-promotions', config.kafkaBrokers);
-  const codec = new EventCodec(config.schemaRegistryUrl);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, [topics.promotions]);
-  await admin.disconnect();
-  const producer = new EventProducer(kafka, codec);
-  t.teardown(() => producer.disconnect());
-  const modelName = `test-${randomUUID()}`;
-  const promote = (version: string, previousVersion: string | null): Promise<void> =>
-    producer.send(topics.promotions.name, [{ key: modelName, value: { modelName, version, previousVersion, reason: 'test', promotedBy: 'model-promotions.test', promotedAt: Date.now() } }]);
+  const { kafka, codec, modelName, promote } = await promotionEvents(t, 'vitrina-test-promotions', 'model-promotions.test');
 
   await promote('tiny-4', null);
   await promote('tiny-6', 'tiny-4');

@@ -4,10 +4,10 @@
 // model server is real: its address refuses connections at first (nothing listens there), then a
 // model server is started on that very port. Short timings through the retry option.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
+import { freePort } from '../../bench/services.ts';
 import { startModelServer, type ModelServer } from '../../models/server.ts';
 import { CatalogReembed, type CatalogItem } from '../../processors/embedder/reembed.ts';
 import { createEncoderClient } from '../../proto/client.ts';
@@ -16,14 +16,6 @@ import { EventCodec } from '../../streams/codec.ts';
 import { loadConfig } from '../../streams/config.ts';
 import { createKafka } from '../../streams/kafka.ts';
 import type { Logger } from '../../streams/logger.ts';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 t.test('a re-embedding outlives a model server outage longer than its old retry budget', async (t) => {
   const config = loadConfig();

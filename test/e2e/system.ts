@@ -110,13 +110,13 @@ async function publishRegistryHistory(rt: Runtime, modelName: string, champion: 
   });
   const evaluation = (role: 'champion' | 'challenger', version: string, m: Record<string, number>) => ({
     evaluationId: `${runId}/${role}`, modelVersion: version, runId, splitManifestKey: split, metrics: m, queries: 16, completedAt: now - 500_000, modelName, role,
-    baselineVersion: role === 'challenger' ? champion : null, baselineEvaluationId: null, baselineMetrics: {}, parameters: {}, durationMs: 5_000, error: null,
+    baselineVersion: role === 'challenger' ? champion : null, baselineEvaluationId: null, baselineMetrics: {}, parameters: {}, durationMs: 5_000, error: null, intervals: [],
   });
   await p.send(topics.evaluations.name, [
     { key: champion, value: evaluation('champion', champion, metrics(0.5, 0.25, 0.75, 12)) },
     { key: challenger, value: evaluation('challenger', challenger, metrics(0.4375, 0.3125, 0.75, 13)) },
   ]);
-  await p.send(topics.promotionDecisions.name, [{ key: runId, value: { runId, modelName, challengerVersion: challenger, championVersion: champion, decision: 'REJECT', reason: 'articleType group accuracy@10 0.438 is not above the champion 0.500', rule: '[]', checks: [], evaluationId: `${runId}/challenger`, decidedAt: now - 490_000 } }]);
+  await p.send(topics.promotionDecisions.name, [{ key: runId, value: { runId, modelName, challengerVersion: challenger, championVersion: champion, decision: 'REJECT', reason: 'articleType group accuracy@10 0.438 is not above the champion 0.500', rule: '[]', checks: [], evaluationId: `${runId}/challenger`, decidedAt: now - 490_000, outcome: 'reject', confidence: null, minEffect: null, power: null, queries: 16, cost: null } }]);
 }
 
 export async function startE2eSystem(options: { port?: number; log?: (line: string) => void } = {}): Promise<E2eSystem> {

@@ -26,39 +26,30 @@ export const FILTER_COLUMNS: Record<FilterName, string> = {
 
 export const FILTER_NAMES = Object.keys(FILTER_COLUMNS) as FilterName[];
 
-/** SQL conditions (AND-ed) for the filters; values are appended to params. An empty list filters nothing. */
-export function filterConditions(filters: SearchFilters | undefined, params: unknown[], alias = ''): string[] {
-  const conditions: string[] = [];
+/** Each attribute given a non-empty list: its column and the bound array ($n with its cast); values are appended to params. */
+function boundLists(filters: SearchFilters | undefined, params: unknown[], alias: string): Array<{ column: string; list: string }> {
+  const out: Array<{ column: string; list: string }> = [];
   for (const name of FILTER_NAMES) {
     const values = filters?.[name];
     if (!values || values.length === 0) continue;
     params.push(values);
-    conditions.push(`${alias}${FILTER_COLUMNS[name]} = ANY($${params.length}::${name === 'year' ? 'int' : 'text'}[])`);
+    out.push({ column: `${alias}${FILTER_COLUMNS[name]}`, list: `$${params.length}::${name === 'year' ? 'int' : 'text'}[]` });
   }
-  return conditions;
+  return out;
+}
+
+/** SQL conditions (AND-ed) for the filters; values are appended to params. An empty list filters nothing. */
+export function filterConditions(filters: SearchFilters | undefined, params: unknown[], alias = ''): string[] {
+  return boundLists(filters, params, alias).map(({ column, list }) => `${column} = ANY(${list})`);
 }
 
 /** SQL conditions (AND-ed) that drop products with any of the given values; a missing value is dropped too (it cannot be shown not to be one). */
 export function excludeConditions(exclude: SearchFilters | undefined, params: unknown[], alias = ''): string[] {
-  const conditions: string[] = [];
-  for (const name of FILTER_NAMES) {
-    const values = exclude?.[name];
-    if (!values || values.length === 0) continue;
-    params.push(values);
-    conditions.push(`${alias}${FILTER_COLUMNS[name]} <> ALL($${params.length}::${name === 'year' ? 'int' : 'text'}[])`);
-  }
-  return conditions;
+  return boundLists(exclude, params, alias).map(({ column, list }) => `${column} <> ALL(${list})`);
 }
 
 /** A SQL expression counting how many of the boosted attributes a row matches (0 when there are none). */
 export function boostCount(boost: SearchFilters | undefined, params: unknown[], alias = ''): string {
-  const terms: string[] = [];
-  for (const name of FILTER_NAMES) {
-    const values = boost?.[name];
-    if (!values || values.length === 0) continue;
-    params.push(values);
-    terms.push(`(${alias}${FILTER_COLUMNS[name]} = ANY($${params.length}::${name === 'year' ? 'int' : 'text'}[]))::int`);
-  }
+  const terms = boundLists(boost, params, alias).map(({ column, list }) => `(${column} = ANY(${list}))::int`);
   return terms.length === 0 ? '0' : `(${terms.join(' + ')})`;
 }
-

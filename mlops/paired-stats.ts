@@ -10,29 +10,11 @@
 //                        per-query differences' standard deviation, floored at √(3/n) (with no
 //                        discordant query seen, 3/n is the 95% upper bound of their rate — the
 //                        "rule of three" — so an identical pair never claims infinite power)
+import type { MetricInterval } from '../schemas/types.generated.ts';
 import { randomFor } from './prng.ts';
 
-export interface PairedInterval {
-  metric: string;
-  champion: number;
-  challenger: number;
-  /** challenger − champion (means over the queries). */
-  difference: number;
-  /** One-sided bounds at `confidence`: the (1 − confidence) and confidence quantiles of the bootstrap. */
-  low: number;
-  high: number;
-  confidence: number;
-  /** Sample standard deviation of the per-query differences. */
-  sdDifference: number;
-  queries: number;
-  /** Queries where the challenger scored higher / lower than the champion. */
-  improved: number;
-  worsened: number;
-  /** Exact two-sided McNemar p-value for a 0/1 metric; null for a graded one (group@k). */
-  mcnemarP: number | null;
-  resamples: number;
-  seed: number;
-}
+/** One metric's paired comparison, as it travels in EvaluationCompleted.intervals. */
+export type PairedInterval = MetricInterval;
 
 export interface BootstrapOptions {
   seed: number;

@@ -1,6 +1,7 @@
 // The model registry's read API, for the gateway (GET /api/v1/models, /api/v1/models/:version,
 // /api/v1/training-runs, /api/v1/training-runs/:runId) and the CLI. Plain functions over a Db that
 // return JSON-ready objects; before the projection has ever run they return empty answers.
+import type { MetricInterval, SwitchCost } from '../../schemas/types.generated.ts';
 import type { Db } from '../db.ts';
 
 export type RunStatus = 'requested' | 'training' | 'trained' | 'evaluated' | 'promoted' | 'rejected' | 'failed' | 'unknown';
@@ -23,23 +24,8 @@ export interface ModelSummary {
   latestEvaluationId: string | null;
 }
 
-/** The paired difference challenger − champion of one metric with its bounds (MetricInterval). */
-export interface IntervalEntry {
-  metric: string;
-  champion: number;
-  challenger: number;
-  difference: number;
-  low: number;
-  high: number;
-  confidence: number;
-  sdDifference: number;
-  queries: number;
-  improved: number;
-  worsened: number;
-  mcnemarP: number | null;
-  resamples: number;
-  seed: number;
-}
+/** The paired difference challenger − champion of one metric with its bounds. */
+export type IntervalEntry = MetricInterval;
 
 export interface EvaluationEntry {
   evaluationId: string;
@@ -94,13 +80,8 @@ export interface TrainingRunSummary {
   updatedAt: string | null;
 }
 
-/** What going live costs (SwitchCost). */
-export interface SwitchCostEntry {
-  products: number;
-  perSecond: number | null;
-  minutes: number | null;
-  rateSource: string;
-}
+/** What going live costs. */
+export type SwitchCostEntry = SwitchCost;
 
 /** How the decision weighed the evidence. */
 export interface DecisionEvidence {

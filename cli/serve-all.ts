@@ -4,14 +4,14 @@
 import type { Command } from 'commander';
 import { pipelineRoutes, type ProcessorGroup } from '../gateway/plugins/pipeline.ts';
 import { uiPlugin } from '../gateway/ui/plugin.ts';
-import { startModelServer, type ModelServer } from '../models/server.ts';
+import type { ModelServer } from '../models/server.ts';
 import { loadConfig } from '../streams/config.ts';
 import { groupIdOf } from '../streams/processor.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 import { topics } from '../streams/topics.ts';
 import { processors } from './processors.ts';
 import { createRuntime } from './runtime.ts';
-import { serveCommand } from './serve-model.ts';
+import { serveCommand, startServingModel } from './serve-model.ts';
 import { startGateway } from './serve-gateway.ts';
 import { adminGraphqlExtensions, adminPlugins } from './admin-plugins.ts';
 
@@ -33,7 +33,7 @@ export interface RunningSystem {
 export async function startAll(options: { modelServer?: boolean; log?: (line: string) => void } = {}): Promise<RunningSystem> {
   const say = options.log ?? (() => undefined);
   const config = loadConfig();
-  const modelServer = options.modelServer === false ? undefined : await startModelServer({ address: config.modelServerAddress });
+  const modelServer = options.modelServer === false ? undefined : await startServingModel({ address: config.modelServerAddress });
   if (modelServer) say(`model server on ${modelServer.address}, serving ${modelServer.champion()}`);
   const runtime = createRuntime('vitrina-serve', config);
   const names = [...SERVED.map((p) => p.processor), ...Object.keys(processors).filter((n) => !SERVED.some((p) => p.processor === n))];

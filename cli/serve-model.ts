@@ -2,7 +2,14 @@
 // the champion model version (the latest ModelPromoted event, or the default on a fresh system)
 // and hot-swaps when a new version is promoted.
 import type { Command } from 'commander';
-import { startModelServer, type ModelServerOptions } from '../models/server.ts';
+import { registerFirstChampion } from '../mlops/first-champion.ts';
+import { startModelServer, type ModelServer, type ModelServerOptions } from '../models/server.ts';
+import { defaultModelName } from '../projections/model-registry/queries.ts';
+import { EventCodec } from '../streams/codec.ts';
+import { loadConfig } from '../streams/config.ts';
+import { createKafka } from '../streams/kafka.ts';
+import { logger } from '../streams/logger.ts';
+import { EventProducer } from '../streams/producer.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 
 interface ServeModelFlags {
@@ -22,6 +29,32 @@ function count(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
   return n;
+}
+
+/**
+ * The model server as `serve model` and `serve all` start it: following the promotions of
+ * $VITRINA_MODEL_NAME (or "vitrina"), and on a fresh system registering the default it serves as
+ * the first champion (mlops/first-champion.ts), so the registry names the version that answers.
+ * A server pinned to one version (`model`) or not following promotions registers nothing; a
+ * registration that fails (Kafka down) is logged and the server keeps serving.
+ */
+export async function startServingModel(options: ModelServerOptions = {}): Promise<ModelServer> {
+  const modelName = options.modelName ?? defaultModelName();
+  const server = await startModelServer({ ...options, modelName });
+  const champion = server.champion();
+  if (options.model !== undefined || options.followPromotions === false || !champion) return server;
+  const config = loadConfig();
+  const kafka = options.kafka ?? createKafka('vitrina-model-server', config.kafkaBrokers);
+  const producer = new EventProducer(kafka, options.codec ?? new EventCodec(config.schemaRegistryUrl));
+  try {
+    const event = await registerFirstChampion({ kafka, producer }, { modelName, version: champion });
+    if (event) logger.info({ modelName, version: champion }, 'no champion on the promotions log: the served default registered as the first');
+  } catch (err) {
+    logger.warn({ modelName, version: champion, err: String(err) }, 'the served default could not be registered as the first champion');
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+  }
+  return server;
 }
 
 /** The `serve` command group, shared with other servers' registrations. */
@@ -56,7 +89,7 @@ export function registerServeModel(program: Command): void {
         loadedVersions: flags.loadedVersions,
         threads: flags.threads,
       };
-      const server = await startModelServer(options);
+      const server = await startServingModel(options);
       stopOnSignals(server);
       process.stdout.write(`model server listening on ${server.address}, serving ${server.champion()}\n`);
     });

@@ -106,6 +106,12 @@ export async function applyDecision(client: DbClient, g: number, e: PromotionDec
 }
 
 export async function applyPromotion(client: DbClient, g: number, e: ModelPromoted, position: bigint): Promise<void> {
+  // A first champion (no previous version) naming the version already champion is a second model
+  // server registering the same default at the same first start (mlops/first-champion.ts): no-op.
+  if (e.previousVersion === null) {
+    const same = await client.query(`SELECT 1 FROM ${tableName('model_champions', g)} WHERE model_name = $1 AND version = $2`, [e.modelName, e.version]);
+    if ((same.rowCount ?? 0) > 0) return;
+  }
   await client.query(
     `INSERT INTO ${tableName('model_promotions', g)} (position, model_name, version, previous_version, reason, promoted_by, promoted_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (position) DO NOTHING`,

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { createRuntime } from '../../cli/runtime.ts';
 import { imageLimits } from '../../streams/image-rules.ts';
 import { buckets } from '../../streams/s3.ts';
-import { colourImage, dispatcherDeadLetters, predictionsFor, startTestDispatcher } from './dispatcher-fixtures.ts';
+import { colourImage, dispatcherDeadLetters, startTestDispatcher, uploadBlueAndWait } from './dispatcher-fixtures.ts';
 import { waitFor } from './fixtures.ts';
 
 interface BadObject {
@@ -62,13 +62,8 @@ t.test('every bad object in the uploads bucket is dead-lettered with its reason;
   for (const o of objects) await rt.s3.putObject(buckets.uploads, prefix + o.name, o.body, o.body.length);
 
   const good = `${prefix}after-the-bad-ones.jpg`;
-  const upload = await colourImage({ r: 25, g: 45, b: 200 }, 70);
-  await rt.s3.putObject(buckets.uploads, good, upload, upload.length, { 'Content-Type': 'image/jpeg' });
-  const [prediction] = await waitFor('the good upload to be predicted', async () => {
-    const found = await predictionsFor(rt, `${buckets.uploads}/${good}`);
-    return found.length > 0 ? found : undefined;
-  }, 120_000);
-  t.equal(prediction!.neighbours[0]!.productId, dispatcher.base + 1, 'the good upload after them is predicted (the blue product nearest)');
+  const prediction = await uploadBlueAndWait(rt, good, 120_000);
+  t.equal(prediction.neighbours[0]!.productId, dispatcher.base + 1, 'the good upload after them is predicted (the blue product nearest)');
 
   const letters = await waitFor('a dead letter for every bad object', async () => {
     const found = await dispatcherDeadLetters(rt, prefix);

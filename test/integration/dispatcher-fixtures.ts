@@ -16,7 +16,7 @@ import { readToEnd } from '../../streams/read-to-end.ts';
 import { buckets, ensureBucket } from '../../streams/s3.ts';
 import { topics } from '../../streams/topics.ts';
 import { embedding, emitEmbeddings, promote, startProjector, waitForState, type TestSpace } from './embeddings-fixtures.ts';
-import { idBase, startGroupAtEnd, uniqueGroup } from './fixtures.ts';
+import { idBase, startGroupAtEnd, uniqueGroup, waitFor } from './fixtures.ts';
 
 export const COLOURS: Array<[string, string, { r: number; g: number; b: number }]> = [
   ['Tshirts', 'red', { r: 220, g: 20, b: 20 }],
@@ -82,6 +82,17 @@ export async function predictionsFor(rt: Runtime, key: string): Promise<ImagePre
     found.push(await rt.codec.decode(topics.predictions.name, message.value!));
   });
   return found;
+}
+
+/** Puts a blue JPEG (the Jeans product's colour) in the uploads bucket and waits for its prediction. */
+export async function uploadBlueAndWait(rt: Runtime, key: string, timeoutMs: number): Promise<ImagePrediction> {
+  const upload = await colourImage({ r: 25, g: 45, b: 200 }, 70);
+  await rt.s3.putObject(buckets.uploads, key, upload, upload.length, { 'Content-Type': 'image/jpeg' });
+  const [prediction] = await waitFor(`the ImagePrediction of ${key}`, async () => {
+    const found = await predictionsFor(rt, `${buckets.uploads}/${key}`);
+    return found.length > 0 ? found : undefined;
+  }, timeoutMs);
+  return prediction!;
 }
 
 /** The dispatcher's dead letters (processor "dispatcher" or "dispatcher.sweep") whose reason names an object key that starts with `prefix`. */

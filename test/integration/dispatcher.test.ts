@@ -7,7 +7,7 @@ import { createRuntime } from '../../cli/runtime.ts';
 import { sweepBucket } from '../../processors/dispatcher/sweep.ts';
 import { buckets } from '../../streams/s3.ts';
 import { topics } from '../../streams/topics.ts';
-import { colourImage, dispatcherDeadLetters, predictionsFor, startTestDispatcher } from './dispatcher-fixtures.ts';
+import { dispatcherDeadLetters, predictionsFor, startTestDispatcher, uploadBlueAndWait } from './dispatcher-fixtures.ts';
 import { waitFor } from './fixtures.ts';
 
 t.test('an image put in the uploads bucket gets an ImagePrediction', async (t) => {
@@ -16,21 +16,16 @@ t.test('an image put in the uploads bucket gets an ImagePrediction', async (t) =
   const { version, hex, base, deps, runner: dispatcher } = await startTestDispatcher(rt, t);
 
   const key = `shots/${hex} blue jeans+photo.jpg`;
-  const upload = await colourImage({ r: 25, g: 45, b: 200 }, 70);
-  await rt.s3.putObject(buckets.uploads, key, upload, upload.length, { 'Content-Type': 'image/jpeg' });
-  const [prediction] = await waitFor('the ImagePrediction', async () => {
-    const found = await predictionsFor(rt, `${buckets.uploads}/${key}`);
-    return found.length > 0 ? found : undefined;
-  }, 90_000);
-  t.equal(prediction!.objectKey, key, 'the URL-encoded key is decoded');
-  t.equal(prediction!.modelVersion, version);
-  t.equal(prediction!.neighbours[0]!.productId, base + 1, 'the blue product is the nearest');
-  t.equal(prediction!.predictedArticleType, 'Jeans');
-  t.ok(prediction!.confidence > 0 && prediction!.confidence <= 1);
-  t.ok(prediction!.etag.length > 0);
+  const prediction = await uploadBlueAndWait(rt, key, 90_000);
+  t.equal(prediction.objectKey, key, 'the URL-encoded key is decoded');
+  t.equal(prediction.modelVersion, version);
+  t.equal(prediction.neighbours[0]!.productId, base + 1, 'the blue product is the nearest');
+  t.equal(prediction.predictedArticleType, 'Jeans');
+  t.ok(prediction.confidence > 0 && prediction.confidence <= 1);
+  t.ok(prediction.etag.length > 0);
 
   // The same notification again (MinIO may deliver twice) and a sweep: no second prediction.
-  const notification = { Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: buckets.uploads }, object: { key: encodeURIComponent(key).replace(/%20/g, '+'), eTag: prediction!.etag, size: upload.length } } }] };
+  const notification = { Records: [{ eventName: 's3:ObjectCreated:Put', s3: { bucket: { name: buckets.uploads }, object: { key: encodeURIComponent(key).replace(/%20/g, '+'), eTag: prediction.etag, size: 1 } } }] };
   await rt.producer.sendRaw(topics.uploads.name, [{ key: `${buckets.uploads}/${key}`, value: JSON.stringify(notification) }]);
   const sweep = await sweepBucket(buckets.uploads, deps, { minAgeMs: 0 });
   t.ok(sweep.listed >= 1);

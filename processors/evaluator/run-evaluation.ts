@@ -1,7 +1,7 @@
 // Evaluates a run's challenger against the champion it was trained from, on the run's test split:
 // the same queries, galleries and augmented images for both. Returns the champion's
 // EvaluationCompleted and the challenger's (which also carries the champion's metrics).
-import type { EvaluationCompleted, TrainingRunCompleted } from '../../schemas/types.generated.ts';
+import type { EvaluationCompleted, MetricInterval, TrainingRunCompleted } from '../../schemas/types.generated.ts';
 import type { MlopsDeps } from '../../mlops/deps.ts';
 import { runKeys } from '../../mlops/layout.ts';
 import type { CatalogManifest, SplitManifest } from '../../mlops/manifests.ts';
@@ -85,9 +85,16 @@ export async function runEvaluation(deps: MlopsDeps & { store: RunStore }, compl
   const base = await measure(champion);
   const challenged = await measure(challenger);
   const intervalsBegan = Date.now();
-  const intervals = pairedIntervals(base.perQuery, challenged.perQuery, bootstrap);
+  // A few metrics at a time, heartbeating between: a metric's interval does not depend on the
+  // others computed with it (every call resamples the same queries for the seed).
+  const names = Object.keys(challenged.perQuery).filter((m) => base.perQuery[m]).sort();
+  const intervals: MetricInterval[] = [];
+  for (let i = 0; i < names.length; i += 8) {
+    const pick = (o: Record<string, Float64Array>) => Object.fromEntries(names.slice(i, i + 8).map((m) => [m, o[m]!]));
+    intervals.push(...pairedIntervals(pick(base.perQuery), pick(challenged.perQuery), bootstrap));
+    await hooks.tick();
+  }
   hooks.progress(`paired intervals of ${intervals.length} metrics (${bootstrap.resamples} resamples, seed ${bootstrap.seed}) in ${((Date.now() - intervalsBegan) / 1000).toFixed(1)} s`);
-  await hooks.tick();
   hooks.progress(`timing ${Math.min(params.latencyQueries, queries.length)} text and image queries per model end to end (model server + exact search over the catalog), the models taking turns`);
   const timed = await latencyMetrics(deps.encoder, deps.s3, [{ version: champion, gallery: base.gallery }, { version: challenger, gallery: challenged.gallery }], queries.slice(0, params.latencyQueries), augmentSeed, hooks.tick);
   Object.assign(base.metrics, timed.get(champion));

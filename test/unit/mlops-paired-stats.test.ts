@@ -68,6 +68,8 @@ t.test('the intervals repeat for a seed and differ for another', async (t) => {
   const run = (seed: number) => pairedIntervals({ 'x.acc@1': a, 'y.acc@1': b }, { 'x.acc@1': b, 'y.acc@1': a }, { seed, resamples: 1000, confidence: 0.95 });
   t.same(run(5), run(5), 'same seed, same intervals');
   t.not(JSON.stringify(run(5)), JSON.stringify(run(6)), 'another seed, other intervals');
+  const alone = pairedIntervals({ 'x.acc@1': a }, { 'x.acc@1': b }, { seed: 5, resamples: 1000, confidence: 0.95 });
+  t.same(alone[0], run(5)[0], 'a metric\'s interval does not depend on the metrics computed with it (the evaluator computes a few at a time)');
   const [x, y] = run(5);
   t.ok(x!.low <= x!.difference && x!.difference <= x!.high, 'the point difference lies inside');
   t.ok(Math.abs(x!.difference + y!.difference) < 1e-12 && x!.improved === y!.worsened, 'swapping the sides mirrors the difference');

@@ -1,16 +1,22 @@
 // Query understanding on the real stack: the search core's exclusions and boosts over an
 // embeddings projection the test fills (ProductEmbedded → projector → PostgreSQL), and the gateway
 // over that core reading shoppers' words into filters, echoing them, and relaxing them when they
-// leave nothing, and facets and variants over a search's own top results. The expected rankings are computed here from the angles the test chose.
+// leave nothing, and facets and variants over a search's own top results, with the real model
+// server (the tiny model) embedding the queries. The expected rankings are computed here from the
+// vectors the test chose.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
 import { createRuntime } from '../../cli/runtime.ts';
-import type { Encoder } from '../../gateway/core.ts';
 import { buildGateway } from '../../gateway/index.ts';
+import { writeManifest } from '../../models/manifest.ts';
+import { startModelServer } from '../../models/server.ts';
+import { createEncoderClient } from '../../proto/client.ts';
 import { SearchCore, type Hit } from '../../projections/embeddings/search.ts';
-import { angleVector, embedding, emitEmbeddings, startProjector, testSpace, waitForState } from './embeddings-fixtures.ts';
+import { angleVector, embedding, emitEmbeddings, promote, startProjector, testSpace, waitForState } from './embeddings-fixtures.ts';
 import { idBase } from './fixtures.ts';
 
-const DIM = 8;
 const COUNT = 24;
 const TYPES = ['Dresses', 'Watches', 'Tshirts'];
 const COLOURS = ['Black', 'Red', 'Navy Blue', 'White'];
@@ -18,7 +24,14 @@ const COLOURS = ['Black', 'Red', 'Navy Blue', 'White'];
 const rt = createRuntime('test-search-understanding');
 t.teardown(() => rt.close());
 const space = testSpace(COUNT);
-const version = space.version('v1');
+const version = space.version('tiny');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-understanding-'));
+writeManifest(path.join(tmp, 'models', version), { source: 'tiny', seed: 13, version });
+const modelServer = await startModelServer({ address: '127.0.0.1:0', model: path.join(tmp, 'models', version), cacheDir: tmp, s3: null, threads: 1 });
+t.teardown(() => modelServer.stop());
+const encoder = createEncoderClient(modelServer.address, 10_000);
+t.teardown(() => encoder.close());
+const DIM = (await encoder.embedTexts(['x'], version)).vectors[0]!.length;
 const base = idBase();
 const attributes = (i: number) => ({
   gender: i % 2 === 0 ? 'Men' : 'Women',
@@ -35,6 +48,7 @@ const attributes = (i: number) => ({
 const vector = (i: number): number[] => angleVector(DIM, i * 2);
 await startProjector(rt, space, t);
 await emitEmbeddings(rt, Array.from({ length: COUNT }, (_, i) => embedding(base + i, version, vector(i), vector(i), attributes(i))));
+await promote(rt, space, version);
 await waitForState(rt.db, space, version, 'live');
 const core = new SearchCore(rt.db, { namespace: space.namespace, exactBelow: 0 });
 const query = new Float32Array(angleVector(DIM, 0));
@@ -68,31 +82,36 @@ t.test('the search core: exclusions drop values, boosts raise them within the po
   t.ok(winterRank(hybridBoost.hits) <= winterRank(plain.hits), 'hybrid raises boosted products');
 });
 
-t.test('the gateway reads the query into filters on the real core, and relaxes what leaves nothing', async (t) => {
-  const texts: string[] = [];
-  const encoder: Encoder = {
-    embedTexts: async (list) => {
-      texts.push(...list);
-      return { modelVersion: version, dimension: DIM, vectors: list.map(() => new Float32Array(angleVector(DIM, 0))) };
-    },
-    embedImages: async () => {
-      throw new Error('not used');
-    },
-    describe: async () => ({ name: 'angles', version, dimension: DIM, textPreprocessing: '', imagePreprocessing: '', source: 'test', loadedVersions: [version], maxBatch: 8, maxImageBytes: 0 }),
+/** The products that pass `keep` in the order the core must rank them for a query vector: cosine similarity, then id. */
+function rankedFor(query: ArrayLike<number>, keep: (i: number) => boolean): number[] {
+  const cos = (i: number): number => {
+    const v = vector(i);
+    let dot = 0;
+    let nq = 0;
+    for (let d = 0; d < v.length; d += 1) {
+      dot += v[d]! * query[d]!;
+      nq += query[d]! * query[d]!;
+    }
+    return dot / Math.sqrt(nq);
   };
+  return all.filter(keep).sort((a, b) => cos(b) - cos(a) || a - b);
+}
+
+t.test('the gateway reads the query into filters on the real core, and relaxes what leaves nothing', async (t) => {
   const app = await buildGateway({ search: new SearchCore(rt.db, { namespace: space.namespace }), encoder, s3: rt.s3 }, { defaultMode: 'name' });
   t.teardown(() => app.close());
 
   const res = await app.inject({ url: '/api/v1/search?q=womens%20dress%20not%20black&k=24' });
   t.equal(res.statusCode, 200, res.body);
-  const page = res.json() as { hits: Array<{ product: { id: number; gender: string; articleType: string; baseColour: string } }>; query: { understood: Array<{ attribute: string; values: string[]; applied: string }>; searchedText: string } };
+  const page = res.json() as { hits: Array<{ product: { id: number } }>; query: { understood: Array<{ attribute: string; values: string[]; applied: string }>; searchedText: string } };
   t.same(page.query.understood.map((u) => [u.attribute, u.values, u.applied]), [
     ['gender', ['Women', 'Unisex'], 'filter'],
     ['articleType', ['Dresses'], 'filter'],
     ['baseColour', ['Black'], 'exclude'],
   ]);
-  t.equal(texts.at(-1), 'womens dress', 'the negated words are not embedded');
-  t.same(page.hits.map((h) => h.product.id - base), all.filter((i) => i % 2 === 1 && i % 3 === 0 && i % 4 !== 0), "exactly the catalog's women's dresses that are not black, nearest first");
+  t.equal(page.query.searchedText, 'womens dress', 'the negated words are not embedded');
+  const q = (await encoder.embedTexts(['womens dress'], version)).vectors[0]!;
+  t.same(page.hits.map((h) => h.product.id - base), rankedFor(q, (i) => i % 2 === 1 && i % 3 === 0 && i % 4 !== 0), "exactly the catalog's women's dresses that are not black, nearest to the embedded text first");
 
   const relaxed = (await app.inject({ url: '/api/v1/search?q=navy%20blue%20tshirt%20for%20her&k=5' })).json() as { hits: Array<{ product: { articleType: string; baseColour: string; gender: string } }>; query: { relaxed: Array<{ attribute: string }> } };
   // navy blue tshirts exist only for men (i ≡ 2 mod 4 and ≡ 2 mod 3: even): the least certain, the gender read from "her", is relaxed
@@ -101,13 +120,6 @@ t.test('the gateway reads the query into filters on the real core, and relaxes w
 });
 
 t.test('facets over the top results and variants collapsed by name, on the real core', async (t) => {
-  const encoder: Encoder = {
-    embedTexts: async (list) => ({ modelVersion: version, dimension: DIM, vectors: list.map(() => new Float32Array(angleVector(DIM, 0))) }),
-    embedImages: async () => {
-      throw new Error('not used');
-    },
-    describe: async () => ({ name: 'angles', version, dimension: DIM, textPreprocessing: '', imagePreprocessing: '', source: 'test', loadedVersions: [version], maxBatch: 8, maxImageBytes: 0 }),
-  };
   const app = await buildGateway({ search: new SearchCore(rt.db, { namespace: space.namespace }), encoder, s3: rt.s3 }, { defaultMode: 'vector', understandQueries: false });
   t.teardown(() => app.close());
   const page = (await app.inject({ url: '/api/v1/search?q=anything&k=3&facets=articleType,gender&gender=Women' })).json() as { hits: unknown[]; facets: Record<string, Array<{ value: string; count: number }>>; resultsCounted: number };
@@ -119,7 +131,9 @@ t.test('facets over the top results and variants collapsed by name, on the real 
 
   const collapsed = (await app.inject({ url: '/api/v1/search?q=anything&k=24&collapse=name' })).json() as { hits: Array<{ product: { id: number; name: string }; variants: { count: number; products: Array<{ id: number }> } }> };
   t.equal(collapsed.hits.length, 12, 'one hit per display name');
-  t.same(collapsed.hits.map((h) => h.product.id - base), all.slice(0, 12), 'each name at the rank of its nearest product');
-  t.ok(collapsed.hits.every((h) => h.variants.count === 2 && h.variants.products[1]!.id - base === h.product.id - base + 12), 'with its other product (i + 12 shares the name of i)');
+  const order = rankedFor((await encoder.embedTexts(['anything'], version)).vectors[0]!, () => true);
+  const partner = (i: number): number => (i < 12 ? i + 12 : i - 12);
+  t.same(collapsed.hits.map((h) => h.product.id - base), order.filter((i) => order.indexOf(i) < order.indexOf(partner(i))), 'each name at the rank of its nearest product');
+  t.ok(collapsed.hits.every((h) => h.variants.count === 2 && h.variants.products[1]!.id - base === partner(h.product.id - base)), 'with its other product (i and i ± 12 share a name)');
 });
 

@@ -10,19 +10,15 @@ import t from 'tap';
 import { ensureMlopsTopics } from '../../cli/mlops-processors.ts';
 import { createRuntime } from '../../cli/runtime.ts';
 import { startServingModel } from '../../cli/serve-model.ts';
-import { buildGateway } from '../../gateway/app.ts';
-import { registryGraphql } from '../../gateway/graphql/registry.ts';
-import { modelRoutes, type ModelCommands } from '../../gateway/plugins/models.ts';
 import { promotionHistory } from '../../mlops/champion.ts';
 import { modelRegistryProjection } from '../../projections/model-registry/projection.ts';
 import { championOf, getModel } from '../../projections/model-registry/queries.ts';
 import { createProjector } from '../../projections/projector.ts';
-import { SearchCore } from '../../projections/embeddings/search.ts';
 import { replay } from '../../projections/replay.ts';
-import { createEncoderClient } from '../../proto/client.ts';
 import { totalLag } from '../../streams/lag.ts';
 import { topics } from '../../streams/topics.ts';
 import { uniqueGroup, waitFor } from './fixtures.ts';
+import { registryGateway } from './registry-gateway.ts';
 
 const bundled = (JSON.parse(fs.readFileSync(new URL('../../models/base/model.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -35,21 +31,7 @@ t.test('the bundled default is registered as the first champion at start, once, 
   t.teardown(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
   const serverOptions = { address: '127.0.0.1:0', modelName, kafka: rt.kafka, codec: rt.codec, s3: null, cacheDir, threads: 1 };
 
-  const noCommands: ModelCommands = {
-    requestTraining: () => Promise.reject(new Error('not in this test')),
-    promote: () => Promise.reject(new Error('not in this test')),
-    rollback: () => Promise.reject(new Error('not in this test')),
-  };
-  const encoder = createEncoderClient('127.0.0.1:1', 1000); // registry queries never call it
-  t.teardown(() => encoder.close());
-  const app = await buildGateway(
-    { search: new SearchCore(rt.db), encoder, s3: rt.s3 },
-    {
-      plugins: [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands: noCommands, admin: undefined } }],
-      graphqlExtensions: [registryGraphql({ db: rt.db, modelName })],
-    },
-  );
-  t.teardown(() => app.close());
+  const app = await registryGateway(t, rt, modelName);
   const rest = async (): Promise<{ champion: string | null; versions: Array<{ version: string; status: string }>; promotions: Array<{ version: string; previousVersion: string | null; promotedBy: string }> }> =>
     (await app.inject({ method: 'GET', url: '/api/v1/models' })).json();
   const graphqlChampion = async (): Promise<unknown> => ((await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ champion { version } }' } })).json() as { data: unknown }).data;

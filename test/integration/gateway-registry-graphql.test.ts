@@ -7,18 +7,14 @@ import crypto from 'node:crypto';
 import t from 'tap';
 import { ensureMlopsTopics } from '../../cli/mlops-processors.ts';
 import { createRuntime } from '../../cli/runtime.ts';
-import { buildGateway } from '../../gateway/app.ts';
-import { registryGraphql } from '../../gateway/graphql/registry.ts';
-import { modelRoutes, type ModelCommands } from '../../gateway/plugins/models.ts';
 import { buildTrainingRequest } from '../../mlops/requests.ts';
 import { modelRegistryProjection } from '../../projections/model-registry/projection.ts';
 import { championOf, listTrainingRuns } from '../../projections/model-registry/queries.ts';
 import { createProjector } from '../../projections/projector.ts';
-import { SearchCore } from '../../projections/embeddings/search.ts';
-import { createEncoderClient } from '../../proto/client.ts';
 import { totalLag } from '../../streams/lag.ts';
 import { topics } from '../../streams/topics.ts';
 import { uniqueGroup, waitFor } from './fixtures.ts';
+import { registryGateway } from './registry-gateway.ts';
 
 type GraphqlBody = { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
 
@@ -36,21 +32,7 @@ t.test('GraphQL serves the model registry: versions, lineage, metrics history, c
   const at = 1_700_000_000_000;
   const p = rt.producer;
 
-  const noCommands: ModelCommands = {
-    requestTraining: () => Promise.reject(new Error('not in this test')),
-    promote: () => Promise.reject(new Error('not in this test')),
-    rollback: () => Promise.reject(new Error('not in this test')),
-  };
-  const encoder = createEncoderClient('127.0.0.1:1', 1000); // registry queries never call it
-  t.teardown(() => encoder.close());
-  const app = await buildGateway(
-    { search: new SearchCore(rt.db), encoder, s3: rt.s3 },
-    {
-      plugins: [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands: noCommands, admin: undefined } }],
-      graphqlExtensions: [registryGraphql({ db: rt.db, modelName })],
-    },
-  );
-  t.teardown(() => app.close());
+  const app = await registryGateway(t, rt, modelName);
   const graphql = async (query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: GraphqlBody }> => {
     const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query, variables } });
     return { status: res.statusCode, body: res.json() as GraphqlBody };

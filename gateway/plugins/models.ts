@@ -99,7 +99,7 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
         curve: (details[i]?.curve ?? []).map((c) => ({ epoch: c.epoch, loss: c.loss })),
         durationMs: details[i]?.durationMs ?? null,
         error: r.error,
-        decision: r.decision ? { promoted: r.decision === 'promote', reason: r.reason } : null,
+        decision: runDecision(r.decision, r.reason),
       })),
     };
   });
@@ -145,3 +145,8 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
     }
   });
 };
+
+/** A run's decision for the models page: the registry keeps the Avro enum (PROMOTE or REJECT). */
+export function runDecision(decision: string | null, reason: string | null): { promoted: boolean; reason: string | null } | null {
+  return decision ? { promoted: decision === 'PROMOTE', reason } : null;
+}

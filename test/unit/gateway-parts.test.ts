@@ -8,6 +8,7 @@ import { FilterValueCache, pickFilters } from '../../gateway/filters.ts';
 import { COST_DIRECTIVE, limitsRule } from '../../gateway/graphql/limits.ts';
 import { typeDefs } from '../../gateway/graphql/schema.ts';
 import { checkObjectKey, imageUrl, isImmutableKey } from '../../gateway/images.ts';
+import { runDecision } from '../../gateway/plugins/models.ts';
 import { ProductNotFoundError, SearchUnavailableError } from '../../projections/embeddings/errors.ts';
 
 t.test('options: VITRINA_SEARCH_MODE picks the default text mode; bad values are refused', async (t) => {
@@ -105,4 +106,12 @@ t.test('image keys and URLs', async (t) => {
   t.equal(imageUrl(null, 'http://h'), null);
   t.ok(isImmutableKey(`normalized/${'a'.repeat(64)}.jpg`));
   t.notOk(isImmutableKey('normalized/123.jpg'));
+});
+
+t.test('the decision of a training run, as the models page reads it', async (t) => {
+  // The registry stores the Avro enum (PROMOTE / REJECT); the page's list said "Not promoted" for
+  // every run while it compared with 'promote'.
+  t.same(runDecision('PROMOTE', 'better'), { promoted: true, reason: 'better' });
+  t.same(runDecision('REJECT', 'worse'), { promoted: false, reason: 'worse' });
+  t.equal(runDecision(null, null), null);
 });

@@ -72,7 +72,7 @@ t.teardown(() => browser.close());
 t.test('chips, counts over the results, variants and the relaxed notice', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   t.teardown(() => page.close());
-  await page.goto(`${url}/?q=${encodeURIComponent('dress not black for women')}`);
+  await page.goto(`${url}/?q=${encodeURIComponent('dress not black for women')}&variants=grouped`);
   await page.waitForSelector('.grid .card');
   await page.waitForSelector('#facets fieldset');
   const chips = await page.$$eval('.chip-understood', (els: Array<{ textContent: string | null }>) => els.map((e) => (e.textContent ?? '').replace('×', '').trim()));

@@ -273,9 +273,9 @@ class SearchPage {
       : h(
           'p',
           { class: 'variants-toggle muted' },
-          state.allVariants
-            ? h('a', { href: href({ ...state, allVariants: undefined, page: 1 }) }, 'Group variants of the same product')
-            : h('a', { href: href({ ...state, allVariants: true, page: 1 }) }, 'Show every variant as its own result'),
+          state.grouped
+            ? h('a', { href: href({ ...state, grouped: undefined, page: 1 }) }, 'Show every variant as its own result')
+            : h('a', { href: href({ ...state, grouped: true, page: 1 }) }, 'Group variants and count filters over these results'),
         );
     replace(this.results, relaxed, grouping, grid);
     this.renderPager(state, page);

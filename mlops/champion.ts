@@ -3,20 +3,13 @@
 import type { Kafka } from 'kafkajs';
 import type { ModelPromoted } from '../schemas/types.generated.ts';
 import type { EventCodec } from '../streams/codec.ts';
-import { readToEnd } from '../streams/read-to-end.ts';
+import { readEvents } from '../streams/read-to-end.ts';
 import { topics } from '../streams/topics.ts';
 import type { Encoder } from './frozen-embeddings.ts';
 
 export async function promotionHistory(kafka: Kafka, codec: EventCodec, modelName: string): Promise<ModelPromoted[]> {
   const history: ModelPromoted[] = [];
-  await readToEnd(kafka, [topics.promotions.name], async (_topic, _partition, message) => {
-    if (!message.value) return;
-    let event: ModelPromoted;
-    try {
-      event = await codec.decode(topics.promotions.name, message.value);
-    } catch {
-      return; // not an event this build can read; the dead-letter topic is where such go
-    }
+  await readEvents(kafka, codec, topics.promotions.name, (event) => {
     if (event.modelName === modelName) history.push(event);
   });
   return history;

@@ -1,5 +1,5 @@
 // The champion model version is whatever the latest ModelPromoted event on
-// vitrina.model-promotions names. At start the topic is read to its end (readToEnd); then a
+// vitrina.model-promotions names. At start the topic is read to its end (readEvents); then a
 // consumer with a group of its own (every server replica sees every promotion) keeps reading
 // from where that read began and reports each newer promotion. Events for other model names are
 // ignored. Re-reading an event already seen is harmless: promoting the champion again is a no-op.
@@ -9,7 +9,7 @@ import os from 'node:os';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { EventCodec } from '../streams/codec.ts';
 import { backoffDelay } from '../streams/backoff.ts';
-import { readToEnd } from '../streams/read-to-end.ts';
+import { readEvents } from '../streams/read-to-end.ts';
 import { ensureTopics, topics } from '../streams/topics.ts';
 import type { ModelPromoted } from '../schemas/types.generated.ts';
 
@@ -41,9 +41,7 @@ export async function followPromotions(options: FollowOptions): Promise<Promotio
     await admin.disconnect();
   }
   let latest: ModelPromoted | undefined;
-  await readToEnd(options.kafka, [topic], async (_topic, _partition, message) => {
-    if (!message.value) return;
-    const event = await options.codec.decode(topic, message.value);
+  await readEvents(options.kafka, options.codec, topic, (event) => {
     if (event.modelName === modelName) latest = event;
   });
   await options.onStart(latest);

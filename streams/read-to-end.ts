@@ -1,7 +1,11 @@
 // Reads topics from their beginning up to the end they had when the read started, with a throwaway
-// consumer group: the way to fold a compacted entity topic into "the latest event of every key".
+// consumer group: the way to fold a compacted entity topic into "the latest event of every key"
+// (foldLatest) or a log into its history (readEvents), both under the one poison policy.
 import crypto from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { EventCodec } from './codec.ts';
+import { decodeOrPoison, type PolicyOptions } from './poison-policy.ts';
+import type { AvroTopic, EventOf } from './topics.ts';
 
 export async function readToEnd(kafka: Kafka, topicNames: string[], onMessage: (topic: string, partition: number, message: KafkaMessage) => Promise<void> | void, timeoutMs = 10 * 60 * 1000): Promise<number> {
   const admin = kafka.admin();
@@ -56,4 +60,53 @@ export async function readToEnd(kafka: Kafka, topicNames: string[], onMessage: (
     await cleanup.disconnect();
   }
   return count;
+}
+
+/** Where a decoded event stood on its topic. */
+export interface EventAt {
+  partition: number;
+  message: KafkaMessage;
+}
+
+/**
+ * Every event of a topic from its beginning to the end it had when the read started, decoded, under
+ * the one poison policy (poison-policy.ts): a transient failure (the registry unreachable) is retried
+ * and then fails the read, so no reader ever folds an incomplete log; poison (no Avro framing, an
+ * unknown schema id, an undecodable body) is skipped and counted, since the live processor that owns
+ * the topic dead-letters it. Returns how many events were read and how many were poison.
+ */
+export async function readEvents<T extends AvroTopic>(
+  kafka: Kafka,
+  codec: EventCodec,
+  topic: T,
+  onEvent: (event: EventOf[T], at: EventAt) => void,
+  options: PolicyOptions = {},
+): Promise<{ events: number; poison: number }> {
+  let events = 0;
+  let poison = 0;
+  await readToEnd(kafka, [topic], async (_topic, partition, message) => {
+    if (!message.value) return;
+    const value = message.value;
+    const decoded = await decodeOrPoison(() => codec.decode(topic, value), options);
+    if (!decoded.ok) {
+      poison += 1;
+      return;
+    }
+    events += 1;
+    onEvent(decoded.value, { partition, message });
+  });
+  return { events, poison };
+}
+
+/** The latest event of every key of a topic (an entity topic folded), with where each stood. */
+export async function foldLatest<T extends AvroTopic, K>(
+  kafka: Kafka,
+  codec: EventCodec,
+  topic: T,
+  keyOf: (event: EventOf[T]) => K,
+  options: PolicyOptions = {},
+): Promise<Map<K, { event: EventOf[T] } & EventAt>> {
+  const latest = new Map<K, { event: EventOf[T] } & EventAt>();
+  await readEvents(kafka, codec, topic, (event, at) => latest.set(keyOf(event), { event, ...at }), options);
+  return latest;
 }

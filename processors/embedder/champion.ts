@@ -2,7 +2,7 @@
 // of the model name, and where the log ended when it was read (newer promotions arrive live).
 import type { Kafka } from 'kafkajs';
 import type { EventCodec } from '../../streams/codec.ts';
-import { readToEnd } from '../../streams/read-to-end.ts';
+import { promotionHistory } from '../../mlops/champion.ts';
 import { topics } from '../../streams/topics.ts';
 
 export interface ChampionAtStart {
@@ -20,15 +20,6 @@ export async function readChampion(kafka: Kafka, codec: EventCodec, modelName: s
   } finally {
     await admin.disconnect();
   }
-  let version: string | undefined;
-  await readToEnd(kafka, [topics.promotions.name], async (_topic, _partition, message) => {
-    if (!message.value) return;
-    try {
-      const promotion = await codec.decode(topics.promotions.name, message.value);
-      if (promotion.modelName === modelName) version = promotion.version;
-    } catch {
-      /* not a promotion this build can read */
-    }
-  });
-  return { version, ends };
+  const history = await promotionHistory(kafka, codec, modelName);
+  return { version: history[history.length - 1]?.version, ends };
 }

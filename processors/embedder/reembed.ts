@@ -9,7 +9,7 @@ import type { ProductIngested } from '../../schemas/types.generated.ts';
 import { withRetries } from '../../streams/backoff.ts';
 import type { EventCodec } from '../../streams/codec.ts';
 import type { Logger } from '../../streams/logger.ts';
-import { readToEnd } from '../../streams/read-to-end.ts';
+import { foldLatest } from '../../streams/read-to-end.ts';
 import { topics } from '../../streams/topics.ts';
 
 export interface CatalogItem {
@@ -46,17 +46,8 @@ export interface ReembedDeps {
 }
 
 export async function readCatalog(kafka: Kafka, codec: EventCodec): Promise<CatalogItem[]> {
-  const latest = new Map<number, CatalogItem>();
-  await readToEnd(kafka, [topics.products.name], async (_topic, partition, message) => {
-    if (!message.value) return;
-    try {
-      const product = await codec.decode(topics.products.name, message.value);
-      latest.set(product.id, { product, partition, message });
-    } catch {
-      /* undecodable: the products projector dead-letters it */
-    }
-  });
-  return [...latest.values()].sort((a, b) => a.product.id - b.product.id);
+  const latest = await foldLatest(kafka, codec, topics.products.name, (product) => product.id);
+  return [...latest.values()].map(({ event, partition, message }) => ({ product: event, partition, message })).sort((a, b) => a.product.id - b.product.id);
 }
 
 export class CatalogReembed {

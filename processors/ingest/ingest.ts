@@ -7,9 +7,8 @@ import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
-import { NotAvroError } from '../../streams/codec.ts';
 import type { EventProducer } from '../../streams/producer.ts';
-import { readToEnd } from '../../streams/read-to-end.ts';
+import { foldLatest } from '../../streams/read-to-end.ts';
 import { buckets, ensureBucket } from '../../streams/s3.ts';
 import { topics } from '../../streams/topics.ts';
 import type { DatasetSource } from './dataset.ts';
@@ -97,17 +96,8 @@ export function fingerprint(row: StyleRow, imageSha256: string, datasetSnapshot:
 }
 
 async function knownFingerprints(deps: IngestDeps): Promise<Map<number, string>> {
-  const known = new Map<number, string>();
-  await readToEnd(deps.kafka, [topics.products.name], async (_topic, _partition, message) => {
-    if (!message.value) return;
-    try {
-      const event = await deps.producer.codec.decode(topics.products.name, message.value);
-      known.set(event.id, fingerprint(event, event.imageSha256, event.datasetSnapshot, event.source));
-    } catch (err) {
-      if (!(err instanceof NotAvroError)) throw err; // a poison message: the projector dead-lettered it
-    }
-  });
-  return known;
+  const latest = await foldLatest(deps.kafka, deps.producer.codec, topics.products.name, (event) => event.id);
+  return new Map([...latest].map(([id, { event }]) => [id, fingerprint(event, event.imageSha256, event.datasetSnapshot, event.source)]));
 }
 
 /** Waits, within one deadline, until Kafka (and the producer), the registry and MinIO answer. */

@@ -2,10 +2,9 @@
 // and a normalised image, read from the products projection's live table, or from the products
 // topic read to its end (the latest event of each id) when the projection is not at hand.
 import type { Kafka } from 'kafkajs';
-import type { ProductIngested } from '../../schemas/types.generated.ts';
 import type { Db } from '../../projections/db.ts';
 import type { EventCodec } from '../../streams/codec.ts';
-import { readToEnd } from '../../streams/read-to-end.ts';
+import { foldLatest } from '../../streams/read-to-end.ts';
 import { topics } from '../../streams/topics.ts';
 import { sortedRows, type CatalogRow } from '../../mlops/manifests.ts';
 
@@ -58,17 +57,8 @@ export async function catalogFromProjection(db: Db, requested?: string | null): 
 }
 
 export async function catalogFromTopic(kafka: Kafka, codec: EventCodec, requested?: string | null): Promise<Catalog> {
-  const latest = new Map<number, ProductIngested>();
-  await readToEnd(kafka, [topics.products.name], async (_topic, _partition, message) => {
-    if (!message.value) return;
-    try {
-      const event = await codec.decode(topics.products.name, message.value);
-      latest.set(event.id, event);
-    } catch {
-      /* poison on the topic: the projector dead-letters it, the catalog skips it */
-    }
-  });
-  const candidates = [...latest.values()].flatMap((e) => toRow(e.id, e.productDisplayName, e.articleType, e.masterCategory, e.imageNormalizedKey, e.datasetSnapshot) ?? []);
+  const latest = await foldLatest(kafka, codec, topics.products.name, (event) => event.id);
+  const candidates = [...latest.values()].flatMap(({ event: e }) => toRow(e.id, e.productDisplayName, e.articleType, e.masterCategory, e.imageNormalizedKey, e.datasetSnapshot) ?? []);
   return pick(candidates, requested, 'products-topic');
 }
 

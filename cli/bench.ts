@@ -50,8 +50,6 @@ export function registerBench(program: Command): void {
     .option('--name <name>', 'results file name under bench/results/ (default search)')
     .action((opts: SearchBenchOptions) => runSearchBench(opts));
   bench
-    .command('encoder')
-  bench
     .command('relevance')
     .description('the shopper-query set (bench/relevance/queries.tsv) through REST: precision@10 per mode, with and without query understanding, per half (dev/test), latency p50/p95')
     .option('--gateway <url>', 'a running gateway (default: start a model server and a gateway on the configured stack)')
@@ -60,6 +58,8 @@ export function registerBench(program: Command): void {
     .option('--halves <list>', 'dev, test or both (default dev,test)')
     .option('--name <name>', 'results file name under bench/results/ (default relevance)')
     .action((opts: RelevanceBenchOptions) => runRelevanceBench(opts));
+  bench
+    .command('encoder')
     .description('the model server: texts/s and images/s through gRPC vs in-process, p50/p95 latency, peak memory (int8 side by side when present)')
     .option('--model <version>', 'model version (default: the base model bundled in models/base when available, else tiny)')
     .option('--texts <n>', 'texts to embed (2000)', (v) => Number(v))

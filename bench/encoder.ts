@@ -14,8 +14,8 @@ import type { LoadedModel } from '../models/model.ts';
 import { defaultThreads } from '../models/runtime/session.ts';
 import { ModelStore } from '../models/store.ts';
 import { createEncoderClient } from '../proto/client.ts';
-import { loadConfig } from '../streams/config.ts';
-import { createS3 } from '../streams/s3.ts';
+import { loadConfig } from '../platform/config.ts';
+import { createS3 } from '../platform/s3.ts';
 import { startModelServerChild } from './services.ts';
 import { writeResult } from './report.ts';
 

@@ -11,11 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Minio from 'minio';
-import { createRuntime } from '../cli/runtime.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { LocalDataset } from '../processors/ingest/dataset.ts';
 import { DEFAULT_CONCURRENCY, ingest } from '../processors/ingest/ingest.ts';
-import { loadConfig } from '../streams/config.ts';
-import { ensureBucket } from '../streams/s3.ts';
+import { loadConfig } from '../platform/config.ts';
+import { ensureBucket } from '../platform/s3.ts';
 import { peakRssMiB, trackPeak, writeResult } from './report.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -12,9 +12,9 @@ import { createEncoderClient } from '../proto/client.ts';
 import { followPositions, followRun } from '../mlops/follow-run.ts';
 import { PARAM } from '../mlops/parameters.ts';
 import { requestTraining } from '../mlops/requests.ts';
-import { MLOPS_STEPS, startMlopsSteps } from '../cli/mlops-processors.ts';
-import { describeRunEvent } from '../cli/run-report.ts';
-import { createRuntime } from '../cli/runtime.ts';
+import { MLOPS_STEPS, startMlopsSteps } from '../runtime/mlops-processors.ts';
+import { describeRunEvent } from '../runtime/run-report.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { qualityMarkdown } from './quality-table.ts';
 import { peakRssMiB, resultsDir, writeResult } from './report.ts';
 

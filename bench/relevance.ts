@@ -6,7 +6,7 @@
 // `vitrina serve gateway` against the configured stack, as `bench search` does, and writes
 // bench/results/relevance.json.
 import os from 'node:os';
-import { createRuntime } from '../cli/runtime.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { SEARCH_MODES } from '../gateway/config.ts';
 import { writeResult } from './report.ts';
 import { isRelevant, loadShopperQueries, type Half, type JudgedProduct, type ShopperQuery } from './relevance-queries.ts';

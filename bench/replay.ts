@@ -2,10 +2,10 @@
 // consumer performance tool reading the same topic from the same broker in the same run.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { createRuntime } from '../cli/runtime.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { productsProjection } from '../projections/products/projection.ts';
 import { replay } from '../projections/replay.ts';
-import { loadConfig } from '../streams/config.ts';
+import { loadConfig } from '../platform/config.ts';
 import { topics } from '../streams/topics.ts';
 import { kafkaService } from '../stack/services/kafka.ts';
 import { writeResult } from './report.ts';

@@ -10,11 +10,11 @@
 // the same object on vitrina.uploads.notifications (when MinIO produced it).
 import crypto from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import type { Runtime } from '../cli/runtime.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import type { ImagePrediction } from '../schemas/types.generated.ts';
 import { mulberry32 } from '../mlops/prng.ts';
 import { createdObjects } from '../processors/dispatcher/s3-event.ts';
-import { buckets, ensureBucket } from '../streams/s3.ts';
+import { buckets, ensureBucket } from '../platform/s3.ts';
 import { topics } from '../streams/topics.ts';
 import { percentile, round } from './search-measure.ts';
 import { startDispatcherChild, type Child } from './services.ts';

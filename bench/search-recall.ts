@@ -4,7 +4,7 @@
 // built the way the projection builds it (bulk load, then the indexes). SearchCore as served is
 // measured next to SearchCore always scanning HNSW, the plain HNSW scan (pgvector defaults), the
 // strict- and relaxed-order iterative scans, and an ef_search sweep.
-import { createRuntime } from '../cli/runtime.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { lockProjection, ensureLive } from '../projections/apply.ts';
 import { ensureCatalog, exposeTable, physical } from '../projections/catalog.ts';
 import { ident, inTransaction, type Db, type DbClient } from '../projections/db.ts';

@@ -11,7 +11,7 @@
 // It starts what it measures as child processes (`vitrina serve model`, `vitrina serve gateway`,
 // `vitrina processor dispatcher`), stops them afterwards, and writes bench/results/search.json.
 import os from 'node:os';
-import { createRuntime } from '../cli/runtime.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { DEFAULT_SEARCH_MODE } from '../gateway/config.ts';
 import { ident } from '../projections/db.ts';
 import type { SearchFilters } from '../projections/embeddings/filters.ts';

@@ -8,8 +8,8 @@ import { contextFor, down, stackEnv, up } from '../stack/manager.ts';
 import { descendants, isAlive, readPid } from '../stack/process.ts';
 import { stackServices } from '../stack/services/index.ts';
 import type { Service } from '../stack/types.ts';
-import { loadConfig, type StackPorts, type VitrinaConfig } from '../streams/config.ts';
-import { sleep } from '../streams/sleep.ts';
+import { loadConfig, type StackPorts, type VitrinaConfig } from '../platform/config.ts';
+import { sleep } from '../platform/sleep.ts';
 
 /** The variables that point a process at a stack; an instance sets its own and drops the caller's. */
 const PORT_VARIABLES: Record<keyof StackPorts, string> = {

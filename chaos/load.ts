@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { STYLE_COLUMNS } from '../processors/ingest/styles.ts';
-import { sleep } from '../streams/sleep.ts';
+import { sleep } from '../platform/sleep.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const HUNG_AFTER_MS = 5000;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { descendants, isAlive } from '../stack/process.ts';
-import { sleep } from '../streams/sleep.ts';
+import { sleep } from '../platform/sleep.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -8,7 +8,7 @@ import { adminGuard } from '../mlops/admin-token.ts';
 import { promoteByHand, rollbackByHand } from '../mlops/promotions.ts';
 import { requestTraining } from '../mlops/requests.ts';
 import { defaultModelName } from '../projections/model-registry/queries.ts';
-import type { Runtime } from './runtime.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 
 export function adminPlugins(rt: Runtime): GatewayPlugin[] {
   const modelName = defaultModelName();

@@ -5,8 +5,8 @@ import { startSweeper } from '../processors/dispatcher/sweep.ts';
 import { SearchCore } from '../projections/embeddings/search.ts';
 import { createEncoderClient } from '../proto/client.ts';
 import { ProcessorRunner } from '../streams/processor.ts';
-import { buckets } from '../streams/s3.ts';
-import type { Runtime } from './runtime.ts';
+import { buckets } from '../platform/s3.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 
 export function createDispatcher(rt: Runtime, groupId?: string, sweepIntervalMs = Number(process.env.VITRINA_SWEEP_INTERVAL_MS ?? 60_000)): { start: () => Promise<void>; stop: () => Promise<void> } {
   const encoder = createEncoderClient(rt.config.modelServerAddress);

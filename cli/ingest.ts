@@ -5,8 +5,8 @@ import { LocalDataset, type DatasetSource } from '../processors/ingest/dataset.t
 import { HuggingFaceDataset } from '../processors/ingest/huggingface.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT_MS, ingest, type IngestProgress, type IngestReport } from '../processors/ingest/ingest.ts';
 import { DependencyUnavailableError } from '../processors/ingest/ready.ts';
-import { loadConfig } from '../streams/config.ts';
-import { createRuntime } from './runtime.ts';
+import { loadConfig } from '../platform/config.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 
 /** sysexits' EX_UNAVAILABLE: a service ingest needs did not answer in time. */
 const EXIT_UNAVAILABLE = 69;

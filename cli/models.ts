@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import { verifyCliAdmin } from '../mlops/admin-token.ts';
 import { promoteByHand, rollbackByHand } from '../mlops/promotions.ts';
 import { getModel, getTrainingRun, listModels, listTrainingRuns } from '../projections/model-registry/queries.ts';
-import { ensureMlopsTopics } from './mlops-processors.ts';
-import { createRuntime } from './runtime.ts';
+import { ensureMlopsTopics } from '../runtime/mlops-processors.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const modelNameOf = (o: { modelName?: string }): string => o.modelName ?? process.env.VITRINA_MODEL_NAME ?? 'vitrina';

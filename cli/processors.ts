@@ -12,9 +12,9 @@ import { productsProjection } from '../projections/products/projection.ts';
 import { replay } from '../projections/replay.ts';
 import { createEncoderClient } from '../proto/client.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
-import { mlopsProcessorFactories } from './mlops-processors.ts';
+import { mlopsProcessorFactories } from '../runtime/mlops-processors.ts';
 import { createDispatcher } from './dispatcher.ts';
-import { createRuntime, type Runnable, type Runtime } from './runtime.ts';
+import { createRuntime, type Runnable, type Runtime } from '../runtime/runtime.ts';
 
 export const projections: Record<string, Projection> = {
   products: productsProjection,

@@ -2,15 +2,16 @@
 // projector, and the gateway with the web UI — against the configured Kafka, registry, S3 and
 // Postgres. startAll() is what `vitrina start` runs after bringing the stack up.
 import type { Command } from 'commander';
-import { pipelineRoutes, type ProcessorGroup } from '../gateway/plugins/pipeline.ts';
+import { pipelineRoutes } from '../gateway/plugins/pipeline.ts';
+import { kafkaStreamStatus, type ProcessorGroup } from '../streams/status.ts';
 import { uiPlugin } from '../gateway/ui/plugin.ts';
 import type { ModelServer } from '../models/server.ts';
-import { loadConfig } from '../streams/config.ts';
+import { loadConfig } from '../platform/config.ts';
 import { groupIdOf } from '../streams/processor.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 import { topics } from '../streams/topics.ts';
 import { processors } from './processors.ts';
-import { createRuntime } from './runtime.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { serveCommand, startServingModel } from './serve-model.ts';
 import { startGateway } from './serve-gateway.ts';
 import { adminGraphqlExtensions, adminPlugins } from './admin-plugins.ts';
@@ -50,7 +51,7 @@ export async function startAll(options: { modelServer?: boolean; log?: (line: st
     gateway: {
       plugins: [
         { plugin: uiPlugin },
-        { plugin: pipelineRoutes, prefix: '/api/v1', options: { db: runtime.db, kafka: runtime.kafka, processors: SERVED } },
+        { plugin: pipelineRoutes, prefix: '/api/v1', options: { db: runtime.db, streams: kafkaStreamStatus(runtime.kafka, SERVED) } },
         ...adminPlugins(runtime),
       ],
       graphqlExtensions: adminGraphqlExtensions(runtime),

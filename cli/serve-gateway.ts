@@ -9,9 +9,9 @@ import { GATEWAY_DB_TIMEOUTS } from '../gateway/deadline.ts';
 import { createPool } from '../projections/db.ts';
 import { SearchCore } from '../projections/embeddings/search.ts';
 import { createEncoderClient } from '../proto/client.ts';
-import { loadConfig, type VitrinaConfig } from '../streams/config.ts';
-import { logger } from '../streams/logger.ts';
-import { createS3 } from '../streams/s3.ts';
+import { loadConfig, type VitrinaConfig } from '../platform/config.ts';
+import { logger } from '../platform/logger.ts';
+import { createS3 } from '../platform/s3.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 import { serveCommand } from './serve-model.ts';
 

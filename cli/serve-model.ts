@@ -6,9 +6,9 @@ import { registerFirstChampion } from '../mlops/first-champion.ts';
 import { startModelServer, type ModelServer, type ModelServerOptions } from '../models/server.ts';
 import { defaultModelName } from '../projections/model-registry/queries.ts';
 import { EventCodec } from '../streams/codec.ts';
-import { loadConfig } from '../streams/config.ts';
+import { loadConfig } from '../platform/config.ts';
 import { createKafka } from '../streams/kafka.ts';
-import { logger } from '../streams/logger.ts';
+import { logger } from '../platform/logger.ts';
 import { EventProducer } from '../streams/producer.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 

@@ -6,12 +6,12 @@ import type { Command } from 'commander';
 import { LocalDataset } from '../processors/ingest/dataset.ts';
 import { ingest } from '../processors/ingest/ingest.ts';
 import { SearchCore } from '../projections/embeddings/search.ts';
-import { loadConfig } from '../streams/config.ts';
+import { loadConfig } from '../platform/config.ts';
 import { groupLag, totalLag } from '../streams/lag.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 import { stackEnv, up } from '../stack/manager.ts';
 import { printIngestReport } from './ingest.ts';
-import { createRuntime, type Runtime } from './runtime.ts';
+import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { SERVED, startAll } from './serve-all.ts';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);

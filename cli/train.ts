@@ -12,9 +12,9 @@ import { requestTraining } from '../mlops/requests.ts';
 import { RunStore } from '../mlops/store.ts';
 import { parseRule } from '../processors/promoter/rule.ts';
 import { CATALOG_SOURCE_PARAM } from '../processors/training-run/prepare.ts';
-import { ensureMlopsTopics, idleSteps, startMlopsSteps, type LoopHandle } from './mlops-processors.ts';
-import { describeOutcome, describeRunEvent } from './run-report.ts';
-import { createRuntime, type Runtime } from './runtime.ts';
+import { ensureMlopsTopics, idleSteps, startMlopsSteps, type LoopHandle } from '../runtime/mlops-processors.ts';
+import { describeOutcome, describeRunEvent } from '../runtime/run-report.ts';
+import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 

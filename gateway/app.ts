@@ -6,7 +6,7 @@ import type { ServerOptions } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import Fastify from 'fastify';
 import type * as Minio from 'minio';
-import type { Logger } from '../streams/logger.ts';
+import type { Logger } from '../platform/logger.ts';
 import { defaultGatewayOptions, type GatewayOptions } from './config.ts';
 import type { Encoder, SearchBackend } from './core.ts';
 import { addRequestDeadline } from './deadline.ts';

@@ -1,8 +1,8 @@
 // The gateway's settings: limits every input is checked against, and the text-search mode used
 // when a request names none. Read from the environment by loadGatewayOptions; buildGateway takes
 // them as plain values so tests set them directly.
-import { intFrom } from '../streams/config.ts';
-import { defaultImageLimits } from '../streams/image-rules.ts';
+import { intFrom } from '../platform/config.ts';
+import { defaultImageLimits } from '../platform/image-rules.ts';
 
 export const SEARCH_MODES = ['vector', 'hybrid', 'name'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];

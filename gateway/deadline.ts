@@ -7,7 +7,7 @@
 // error mapping before this deadline fires; this is the net under every other dependency.
 import type { FastifyInstance } from 'fastify';
 import type { PoolTimeouts } from '../projections/db.ts';
-import { intFrom } from '../streams/config.ts';
+import { intFrom } from '../platform/config.ts';
 import { unavailable } from './errors.ts';
 
 // 3 s, not closer to the 5 s a client may wait: on a starved machine (a chaos run at load

@@ -1,12 +1,12 @@
-// Image inputs: an upload is checked by the image rules the dispatcher shares (streams/image-rules.ts:
+// Image inputs: an upload is checked by the image rules the dispatcher shares (platform/image-rules.ts:
 // it must decode, in a format the model server reads, within the pixel limit) before it reaches the
 // model server; objects are read from the uploads bucket within the size limit; image URLs point at the gateway's image route.
 import type * as Minio from 'minio';
-import { getObjectBytes } from '../streams/s3.ts';
-import { checkImageSize, ImageRuleError, inspectImageBytes, type ImageInfo, type ImageRejection } from '../streams/image-rules.ts';
+import { getObjectBytes } from '../platform/s3.ts';
+import { checkImageSize, ImageRuleError, inspectImageBytes, type ImageInfo, type ImageRejection } from '../platform/image-rules.ts';
 import { badRequest, notFound, tooLarge, unsupportedMedia, type GatewayError } from './errors.ts';
 
-export { IMAGE_FORMATS, type ImageInfo } from '../streams/image-rules.ts';
+export { IMAGE_FORMATS, type ImageInfo } from '../platform/image-rules.ts';
 
 const STATUS_OF: Record<ImageRejection, (message: string) => GatewayError> = {
   empty: badRequest,
@@ -17,7 +17,7 @@ const STATUS_OF: Record<ImageRejection, (message: string) => GatewayError> = {
 };
 
 /**
- * Checks that `bytes` is a decodable image of an accepted format (streams/image-rules.ts, the rules
+ * Checks that `bytes` is a decodable image of an accepted format (platform/image-rules.ts, the rules
  * the dispatcher applies too): 400 if empty, 415 if no accepted image, 413 if too many pixels.
  */
 export async function inspectImage(bytes: Buffer, maxPixels: number): Promise<ImageInfo> {

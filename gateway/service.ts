@@ -3,7 +3,7 @@
 // GraphQL and future callers rely on these checks), encodes the query with the model version that
 // is live in the index, calls the search core, and shapes results with their image URLs.
 import type * as Minio from 'minio';
-import { buckets } from '../streams/s3.ts';
+import { buckets } from '../platform/s3.ts';
 import type { GatewayOptions, SearchMode } from './config.ts';
 import { SEARCH_MODES } from './config.ts';
 import type { Encoder, ProductView, SearchBackend, SearchFilters, SearchOptions, SearchPage } from './core.ts';

@@ -4,9 +4,9 @@
 // catalog embed it once.
 import type * as Minio from 'minio';
 import type { EncoderClient } from '../proto/client.ts';
-import { withRetries } from '../streams/backoff.ts';
-import { PoisonError } from '../streams/errors.ts';
-import { buckets, getObjectBytes } from '../streams/s3.ts';
+import { withRetries } from '../platform/backoff.ts';
+import { PoisonError } from '../platform/errors.ts';
+import { buckets, getObjectBytes } from '../platform/s3.ts';
 import { cachedObject, type CacheOptions } from './cached-object.ts';
 import { decodeTable, encodeTable, type EmbeddingTable } from './embedding-table.ts';
 import { embeddingCacheKey } from './layout.ts';

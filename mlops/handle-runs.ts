@@ -3,7 +3,7 @@
 // step, send its event, then write the marker. A failure that retrying cannot fix becomes the
 // step's failure event, so every run ends with an event that says why.
 import type { AvroTopic, EventOf } from '../streams/topics.ts';
-import { isTransient } from '../streams/errors.ts';
+import { isTransient } from '../platform/errors.ts';
 import type { HandlerContext, ProcessorSpec } from '../streams/processor.ts';
 import type { EventCodec } from '../streams/codec.ts';
 import { groupIdFor, modelNameOf, type MlopsProcessorOptions } from './deps.ts';

@@ -1,7 +1,7 @@
 // JSON and binary objects of the MLOps loop in the models bucket, and the step markers that make
 // each processor idempotent: a step whose marker exists was done and its event sent.
 import type * as Minio from 'minio';
-import { buckets, ensureBucket, getObjectBytes, objectExists } from '../streams/s3.ts';
+import { buckets, ensureBucket, getObjectBytes, objectExists } from '../platform/s3.ts';
 import { runKeys, type RunStep } from './layout.ts';
 
 const MISSING = new Set(['NoSuchKey', 'NotFound']);

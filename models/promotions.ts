@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { EventCodec } from '../streams/codec.ts';
-import { backoffDelay } from '../streams/backoff.ts';
+import { backoffDelay } from '../platform/backoff.ts';
 import { readEvents } from '../streams/read-to-end.ts';
 import { ensureTopics, topics } from '../streams/topics.ts';
 import type { ModelPromoted } from '../schemas/types.generated.ts';

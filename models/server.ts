@@ -22,7 +22,7 @@
 //   maxTextChars     per text — VITRINA_MAX_TEXT_CHARS, 2048
 //   loadedVersions   versions kept in memory, champion included (LRU) — VITRINA_MODEL_VERSIONS_LOADED, 3
 //   threads          onnxruntime intra-op threads per session — VITRINA_MODEL_THREADS, CPUs (≤ 4)
-//   cacheDir         model cache root — VITRINA_CACHE_DIR (see streams/config.ts)
+//   cacheDir         model cache root — VITRINA_CACHE_DIR (see platform/config.ts)
 //   tinyModels       generate the tiny test models ("tiny", "tiny-<n>") when asked for by name —
 //                    VITRINA_TINY_MODELS=1 (`vitrina test` sets it), else off: only versions the
 //                    cache, MinIO or the repository hold (or `model`/`defaultModel` names) are served
@@ -44,10 +44,10 @@ import { encoderProto, vectorToBytes } from '../proto/client.ts';
 import type { EncoderHandlers } from '../proto/generated/vitrina/encoder/v1/Encoder.ts';
 import type { ModelInfo } from '../proto/generated/vitrina/encoder/v1/ModelInfo.ts';
 import { EventCodec } from '../streams/codec.ts';
-import { loadConfig } from '../streams/config.ts';
+import { loadConfig } from '../platform/config.ts';
 import { createKafka } from '../streams/kafka.ts';
-import { logger as sharedLogger, type Logger } from '../streams/logger.ts';
-import { createS3 } from '../streams/s3.ts';
+import { logger as sharedLogger, type Logger } from '../platform/logger.ts';
+import { createS3 } from '../platform/s3.ts';
 import type { BatchStats } from './batcher.ts';
 import { InvalidInputError, ModelLoadError, ModelNotFoundError, redactPaths } from './errors.ts';
 import { LoadedVersions, NoChampionError, type Lease } from './loaded-versions.ts';

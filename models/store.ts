@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Minio from 'minio';
-import { buckets, ensureBucket } from '../streams/s3.ts';
+import { buckets, ensureBucket } from '../platform/s3.ts';
 import { ModelNotFoundError } from './errors.ts';
 import { isVersionName, MANIFEST } from './manifest.ts';
 import { tinySeedOf, writeTinyModel } from './tiny/generate.ts';

@@ -8,8 +8,8 @@
 // processors leave queries unbounded, since their index builds and bulk loads take minutes, and
 // simply continue when a stalled server does.
 import pg from 'pg';
-import { loadConfig } from '../streams/config.ts';
-import { POSTGRES_UNAVAILABLE } from '../streams/errors.ts';
+import { loadConfig } from '../platform/config.ts';
+import { POSTGRES_UNAVAILABLE } from '../platform/errors.ts';
 
 export type Db = pg.Pool;
 export type DbClient = pg.PoolClient;

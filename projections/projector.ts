@@ -2,7 +2,7 @@
 // applies every event of the projection's topics to its live generation.
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { EventCodec } from '../streams/codec.ts';
-import { PoisonError } from '../streams/errors.ts';
+import { PoisonError } from '../platform/errors.ts';
 import { ProcessorRunner, type ProcessorSpec } from '../streams/processor.ts';
 import type { EventProducer } from '../streams/producer.ts';
 import type { AvroTopic } from '../streams/topics.ts';

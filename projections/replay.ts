@@ -7,9 +7,9 @@
 import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { EventCodec } from '../streams/codec.ts';
-import { defaultBackoff, type BackoffOptions } from '../streams/backoff.ts';
-import { errorClass, errorMessage } from '../streams/errors.ts';
-import { logger } from '../streams/logger.ts';
+import { defaultBackoff, type BackoffOptions } from '../platform/backoff.ts';
+import { errorClass, errorMessage } from '../platform/errors.ts';
+import { logger } from '../platform/logger.ts';
 import { applyIsolating, decodeOrPoison, type PolicyOptions } from '../streams/poison-policy.ts';
 import type { Incoming } from '../streams/processor.ts';
 import { applyToGeneration, lockProjection } from './apply.ts';

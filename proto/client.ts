@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import path from 'node:path';
-import { loadConfig } from '../streams/config.ts';
+import { loadConfig } from '../platform/config.ts';
 import type { ProtoGrpcType } from './generated/encoder.ts';
 import type { EncoderClient as GeneratedClient } from './generated/vitrina/encoder/v1/Encoder.ts';
 import type { EmbedResponse__Output } from './generated/vitrina/encoder/v1/EmbedResponse.ts';

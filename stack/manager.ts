@@ -3,7 +3,7 @@
 // started, so nothing is left half-running.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type VitrinaConfig } from '../streams/config.ts';
+import { loadConfig, type VitrinaConfig } from '../platform/config.ts';
 import { isAlive, portIsFree, readPid, residentBytes, startDetached, stopByPidFile, waitUntil } from './process.ts';
 import { stackServices } from './services/index.ts';
 import { requireTools } from './tools.ts';

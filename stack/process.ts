@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { sleep } from '../streams/sleep.ts';
+import { sleep } from '../platform/sleep.ts';
 import { StackError, type LaunchSpec } from './types.ts';
 
 export function startDetached(spec: LaunchSpec, logFile: string, pidFile: string): number {

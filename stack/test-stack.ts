@@ -2,7 +2,7 @@
 // writes test products into the catalog a user searches, and never stops the user's stack.
 // Variables already set in the environment win, so a CI job can still point anywhere.
 import path from 'node:path';
-import { defaultCacheDir } from '../streams/config.ts';
+import { defaultCacheDir } from '../platform/config.ts';
 
 type Env = Record<string, string | undefined>;
 

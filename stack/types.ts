@@ -1,6 +1,6 @@
 // The contract every service of the local stack fulfils. The manager (stack/manager.ts) installs,
 // starts, health-checks and stops services only through this interface.
-import type { VitrinaConfig } from '../streams/config.ts';
+import type { VitrinaConfig } from '../platform/config.ts';
 
 export interface StackContext {
   config: VitrinaConfig;

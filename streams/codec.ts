@@ -5,8 +5,8 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { loadSchema, type AvroSchema } from '../schemas/index.ts';
-import { loadConfig } from './config.ts';
-import { errorMessage, PoisonError, TransientError } from './errors.ts';
+import { loadConfig } from '../platform/config.ts';
+import { errorMessage, PoisonError, TransientError } from '../platform/errors.ts';
 import { specOf, valueSubject, type AvroTopic, type EventOf } from './topics.ts';
 
 type Resolver = ReturnType<avro.Type['createResolver']>;

@@ -2,7 +2,7 @@
 // accepted is ever dropped silently and the processor can go on.
 import type { KafkaMessage } from 'kafkajs';
 import type { DeadLetter } from '../schemas/types.generated.ts';
-import { errorClass, errorMessage } from './errors.ts';
+import { errorClass, errorMessage } from '../platform/errors.ts';
 import type { EventProducer } from './producer.ts';
 import { topics } from './topics.ts';
 

@@ -2,8 +2,8 @@
 // kafkajs retries on its own (a coordinator still loading after a broker start) are logged at debug,
 // so a healthy start does not look like a failure.
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
-import { loadConfig } from './config.ts';
-import { logger } from './logger.ts';
+import { loadConfig } from '../platform/config.ts';
+import { logger } from '../platform/logger.ts';
 
 const RETRIED_BY_KAFKAJS = [
   'coordinator is loading',

@@ -3,8 +3,8 @@
 // backoff and, once the retries are spent, thrown, so nothing is skipped for it; a permanent failure
 // is the message's own fault: a batch that fails for one is split until the poison message is found,
 // and only that message is handed to onPoison (dead-lettered live, skipped and counted by a replay).
-import { withRetries, defaultBackoff, type BackoffOptions } from './backoff.ts';
-import { isTransient } from './errors.ts';
+import { withRetries, defaultBackoff, type BackoffOptions } from '../platform/backoff.ts';
+import { isTransient } from '../platform/errors.ts';
 
 export interface PolicyOptions {
   retry?: BackoffOptions;

@@ -3,10 +3,10 @@
 // poison messages to the dead-letter topic with the reason, and a graceful stop that lets the
 // batch in hand finish and commits it.
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { defaultBackoff, type BackoffOptions } from './backoff.ts';
+import { defaultBackoff, type BackoffOptions } from '../platform/backoff.ts';
 import { sendToDeadLetter } from './dead-letter.ts';
 import { groupLag, type PartitionLag } from './lag.ts';
-import { logger, type Logger } from './logger.ts';
+import { logger, type Logger } from '../platform/logger.ts';
 import { applyIsolating, decodeOrPoison, type PolicyOptions } from './poison-policy.ts';
 import type { EventProducer } from './producer.ts';
 

@@ -1,6 +1,6 @@
 // Graceful shutdown: on SIGTERM or SIGINT, stop every registered part (processors finish and commit
 // their batch in hand), then exit.
-import { logger } from './logger.ts';
+import { logger } from '../platform/logger.ts';
 
 type Stoppable = { stop: () => Promise<void> };
 

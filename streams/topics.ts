@@ -4,7 +4,7 @@
 // topics that projections are rebuilt from keep everything (retention -1); plain streams expire.
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type * as Events from '../schemas/types.generated.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig } from '../platform/config.ts';
 
 export type TopicKind = 'entity' | 'log' | 'stream';
 

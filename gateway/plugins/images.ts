@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type * as Minio from 'minio';
-import { buckets } from '../../streams/s3.ts';
+import { buckets } from '../../platform/s3.ts';
 import { notFound } from '../errors.ts';
 import { checkObjectKey, isImmutableKey } from '../images.ts';
 import { errorResponses } from '../schemas.ts';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { sha256File, writeFileAtomic } from '../util/files.ts';
 import { readZipEntries } from '../util/zip.ts';
 

@@ -8,11 +8,11 @@ import type { EncoderClient } from '../../proto/client.ts';
 import type { SearchCore } from '../../projections/embeddings/search.ts';
 import type { ImagePrediction } from '../../schemas/types.generated.ts';
 import { sendToDeadLetter, type FailedMessage } from '../../streams/dead-letter.ts';
-import { PoisonError } from '../../streams/errors.ts';
-import { checkImageSize, ImageRuleError, imageLimits, inspectImageBytes, type ImageLimits } from '../../streams/image-rules.ts';
+import { PoisonError } from '../../platform/errors.ts';
+import { checkImageSize, ImageRuleError, imageLimits, inspectImageBytes, type ImageLimits } from '../../platform/image-rules.ts';
 import type { ProcessorSpec } from '../../streams/processor.ts';
 import type { EventProducer } from '../../streams/producer.ts';
-import { getObjectBytes } from '../../streams/s3.ts';
+import { getObjectBytes } from '../../platform/s3.ts';
 import { topics } from '../../streams/topics.ts';
 import type { PredictionLedger } from './ledger.ts';
 import { createdObjects, type CreatedObject } from './s3-event.ts';
@@ -26,7 +26,7 @@ export interface DispatcherDeps {
   producer: EventProducer;
   /** Neighbours per prediction; default 10. */
   k?: number;
-  /** Size and pixel limits; default the gateway's (streams/image-rules.ts, from the environment). */
+  /** Size and pixel limits; default the gateway's (platform/image-rules.ts, from the environment). */
   limits?: ImageLimits;
 }
 

@@ -1,6 +1,6 @@
 // MinIO's bucket notification (the S3 event JSON it puts on the Kafka topic, not Avro): the
 // objects it announces, with their keys URL-decoded (MinIO encodes "/" as %2F and " " as "+").
-import { PoisonError } from '../../streams/errors.ts';
+import { PoisonError } from '../../platform/errors.ts';
 
 export interface CreatedObject {
   bucket: string;

@@ -4,8 +4,8 @@
 // round (back to the start once it reached the end), and an object that fails does not end it.
 // Objects the gateway's rules refuse are dead-lettered once with the reason (the ledger remembers).
 import type { KafkaMessage } from 'kafkajs';
-import { isTransient } from '../../streams/errors.ts';
-import { logger } from '../../streams/logger.ts';
+import { isTransient } from '../../platform/errors.ts';
+import { logger } from '../../platform/logger.ts';
 import { predictOrReject, type DispatcherDeps } from './dispatcher.ts';
 
 export interface SweepOptions {

@@ -4,7 +4,7 @@
 // accounts for every product of the catalog.
 import type * as Minio from 'minio';
 import type { ProductEmbedded, ProductIngested } from '../../schemas/types.generated.ts';
-import { TransientError } from '../../streams/errors.ts';
+import { TransientError } from '../../platform/errors.ts';
 import { asTransientIfNotFound, grpcCode, GrpcStatus, type Encoder } from './encoder.ts';
 import { attributesOf } from './fingerprint.ts';
 import { loadImage, mapLimit } from './images.ts';

@@ -1,7 +1,7 @@
 // What the embedder needs from the model server: the typed gRPC client of proto/client.ts fits,
 // and so does any in-process stand-in a test passes.
 import type { EncoderClient } from '../../proto/client.ts';
-import { TransientError } from '../../streams/errors.ts';
+import { TransientError } from '../../platform/errors.ts';
 
 export type Encoder = Pick<EncoderClient, 'embedImages' | 'embedTexts' | 'describe'>;
 

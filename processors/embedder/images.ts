@@ -2,7 +2,7 @@
 // bytes that are not an image are the product's problem (dead letter), anything else is retried.
 import sharp from 'sharp';
 import type * as Minio from 'minio';
-import { buckets, getObjectBytes } from '../../streams/s3.ts';
+import { buckets, getObjectBytes } from '../../platform/s3.ts';
 
 export type LoadedImage = { ok: true; bytes: Buffer } | { ok: false; reason: string };
 

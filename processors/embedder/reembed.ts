@@ -6,9 +6,9 @@
 // outage (it used to give up after 10 retries, about 2.5 minutes).
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
-import { withRetries } from '../../streams/backoff.ts';
+import { withRetries } from '../../platform/backoff.ts';
 import type { EventCodec } from '../../streams/codec.ts';
-import type { Logger } from '../../streams/logger.ts';
+import type { Logger } from '../../platform/logger.ts';
 import { foldLatest } from '../../streams/read-to-end.ts';
 import { topics } from '../../streams/topics.ts';
 

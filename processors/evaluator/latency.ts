@@ -3,7 +3,7 @@
 // take turns query by query, so a busy machine slows them alike. Reported per version and task as
 // latency.<task>.mean_ms and latency.<task>.p95_ms.
 import type * as Minio from 'minio';
-import { withRetries } from '../../streams/backoff.ts';
+import { withRetries } from '../../platform/backoff.ts';
 import type { Encoder } from '../../mlops/frozen-embeddings.ts';
 import type { CatalogRow } from '../../mlops/manifests.ts';
 import { searchTopK, type Gallery } from './exact-search.ts';

@@ -1,8 +1,8 @@
 // A version derived here from its base and adapter must be what the model server serves under its
 // name: a sample of products is embedded by the server and compared with the derived vectors.
 import type * as Minio from 'minio';
-import { withRetries } from '../../streams/backoff.ts';
-import { buckets, getObjectBytes } from '../../streams/s3.ts';
+import { withRetries } from '../../platform/backoff.ts';
+import { buckets, getObjectBytes } from '../../platform/s3.ts';
 import { rowOf } from '../../mlops/embedding-table.ts';
 import type { Encoder } from '../../mlops/frozen-embeddings.ts';
 import type { CatalogRow } from '../../mlops/manifests.ts';

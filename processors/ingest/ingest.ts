@@ -9,7 +9,7 @@ import type * as Minio from 'minio';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
 import type { EventProducer } from '../../streams/producer.ts';
 import { foldLatest } from '../../streams/read-to-end.ts';
-import { buckets, ensureBucket } from '../../streams/s3.ts';
+import { buckets, ensureBucket } from '../../platform/s3.ts';
 import { topics } from '../../streams/topics.ts';
 import type { DatasetSource } from './dataset.ts';
 import { ImageTooLargeError, normalizeImage, UndecodableImageError } from './normalize.ts';

@@ -2,7 +2,7 @@
 // MinIO answer, saying what it waits for; when one does not answer in time it gives up with an error
 // that names it, so a run against a stopped stack neither hangs nor leaves a half-written catalog.
 import { Kafka as KafkaClient, logLevel, type Kafka } from 'kafkajs';
-import { errorMessage } from '../../streams/errors.ts';
+import { errorMessage } from '../../platform/errors.ts';
 
 export class DependencyUnavailableError extends Error {
   override name = 'DependencyUnavailableError';

@@ -6,8 +6,8 @@
 // A replay loads versions without indexes and without deciding states; finish() indexes the
 // complete ones and picks the live one. The live projector settles states after every batch.
 import type { ModelPromoted, ProductEmbedded } from '../../schemas/types.generated.ts';
-import { PoisonError } from '../../streams/errors.ts';
-import { logger } from '../../streams/logger.ts';
+import { PoisonError } from '../../platform/errors.ts';
+import { logger } from '../../platform/logger.ts';
 import type { Incoming } from '../../streams/processor.ts';
 import { topics } from '../../streams/topics.ts';
 import { exposeTable, liveGeneration, physical } from '../catalog.ts';

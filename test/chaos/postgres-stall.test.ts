@@ -14,7 +14,7 @@ import { writeManifest } from '../../models/manifest.ts';
 import { startModelServer } from '../../models/server.ts';
 import { createPool } from '../../projections/db.ts';
 import { createEncoderClient } from '../../proto/client.ts';
-import { loadPorts } from '../../streams/config.ts';
+import { loadPorts } from '../../platform/config.ts';
 import { applyDirectly, embedding, testSpace } from '../integration/embeddings-fixtures.ts';
 import { idBase } from '../integration/fixtures.ts';
 

@@ -23,9 +23,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { adminPlugins } from '../../cli/admin-plugins.ts';
-import { createRuntime, type Runtime } from '../../cli/runtime.ts';
+import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
 import { startGateway, type RunningGateway } from '../../cli/serve-gateway.ts';
-import { pipelineRoutes, type ProcessorGroup } from '../../gateway/plugins/pipeline.ts';
+import { pipelineRoutes } from '../../gateway/plugins/pipeline.ts';
+import { kafkaStreamStatus, type ProcessorGroup } from '../../streams/status.ts';
 import { uiPlugin } from '../../gateway/ui/plugin.ts';
 import { buildTrainingRequest } from '../../mlops/requests.ts';
 import { writeManifest } from '../../models/manifest.ts';
@@ -49,9 +50,9 @@ import { productsProjection } from '../../projections/products/projection.ts';
 import { discardProjection } from '../../projections/projection.ts';
 import { createProjector } from '../../projections/projector.ts';
 import { createEncoderClient } from '../../proto/client.ts';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { ProcessorRunner } from '../../streams/processor.ts';
-import { buckets, ensureBucket, getObjectBytes } from '../../streams/s3.ts';
+import { buckets, ensureBucket, getObjectBytes } from '../../platform/s3.ts';
 import { ensureTopics, topics } from '../../streams/topics.ts';
 import { startGroupAtEnd, waitFor } from '../integration/fixtures.ts';
 import { buildCatalog, type Catalog } from './fixtures.ts';
@@ -253,7 +254,7 @@ export async function startE2eSystem(options: { port?: number; log?: (line: stri
         filterValuesTtlMs: 60_000,
         // the pages' tests were written for the raw ranking; query understanding has its own
         understandQueries: false,
-        plugins: [{ plugin: uiPlugin }, { plugin: pipelineRoutes, prefix: '/api/v1', options: { db: rt.db, kafka: rt.kafka, processors: Object.values(groups) } }, ...adminPlugins(rt)],
+        plugins: [{ plugin: uiPlugin }, { plugin: pipelineRoutes, prefix: '/api/v1', options: { db: rt.db, streams: kafkaStreamStatus(rt.kafka, Object.values(groups)) } }, ...adminPlugins(rt)],
       },
     });
     stops.push(() => gateway.close());

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { buildGateway } from '../../gateway/index.ts';
 import { uiPlugin } from '../../gateway/ui/plugin.ts';
 import { writeManifest } from '../../models/manifest.ts';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { LocalDataset } from '../../processors/ingest/dataset.ts';
 import { ingest, type IngestReport } from '../../processors/ingest/ingest.ts';
 import { MAX_IMAGE_BYTES } from '../../processors/ingest/normalize.ts';

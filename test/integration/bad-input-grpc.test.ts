@@ -12,8 +12,8 @@ import t, { type Test } from 'tap';
 import { writeManifest } from '../../models/manifest.ts';
 import { startModelServer, type ModelServer } from '../../models/server.ts';
 import { createEncoderClient, type EncoderClient } from '../../proto/client.ts';
-import { loadConfig } from '../../streams/config.ts';
-import { createS3 } from '../../streams/s3.ts';
+import { loadConfig } from '../../platform/config.ts';
+import { createS3 } from '../../platform/s3.ts';
 
 const MAX_BATCH = 8;
 const MAX_IMAGE_BYTES = 512 * 1024;

@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import sharp from 'sharp';
 import t from 'tap';
-import { buckets, ensureBucket } from '../../streams/s3.ts';
+import { buckets, ensureBucket } from '../../platform/s3.ts';
 import { startGatewayStack } from './gateway-stack.ts';
 
 const stack = await startGatewayStack(t);

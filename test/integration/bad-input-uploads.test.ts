@@ -1,13 +1,13 @@
 // The uploads bucket's share of the bad-input suite: objects that are no usable image, dropped in
 // the bucket of the test stack the way a clumsy user or an attacker would. Each must get exactly
 // one dead letter from the dispatcher with its reason (the gateway's own size and format rules,
-// streams/image-rules.ts), none may block the partition, and a good upload after them is still
+// platform/image-rules.ts), none may block the partition, and a good upload after them is still
 // predicted.
 import t from 'tap';
 import sharp from 'sharp';
-import { createRuntime } from '../../cli/runtime.ts';
-import { imageLimits } from '../../streams/image-rules.ts';
-import { buckets } from '../../streams/s3.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
+import { imageLimits } from '../../platform/image-rules.ts';
+import { buckets } from '../../platform/s3.ts';
 import { colourImage, dispatcherDeadLetters, startTestDispatcher, uploadBlueAndWait } from './dispatcher-fixtures.ts';
 import { waitFor } from './fixtures.ts';
 

@@ -4,7 +4,7 @@
 // (the exact list, a tied swap, a farther row, rows outside the filter, a short list, a duplicate)
 // must get exactly the recall the definition gives, and SearchCore's exact path must get 1.
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { SearchCore } from '../../projections/embeddings/search.ts';
 import { countRecall, exactNearest, judgeRows, measureRecall, type Searcher } from '../../bench/search-hnsw.ts';
 import { liveTable, sampleProducts } from '../../bench/search-inputs.ts';

@@ -3,7 +3,7 @@
 // that model version, and a dispatcher group that sees only the notifications that come next.
 import crypto from 'node:crypto';
 import sharp from 'sharp';
-import type { Runtime } from '../../cli/runtime.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
 import { startModelServer } from '../../models/server.ts';
 import { dispatcherSpec, type DispatcherDeps } from '../../processors/dispatcher/dispatcher.ts';
 import { PredictionLedger } from '../../processors/dispatcher/ledger.ts';
@@ -13,7 +13,7 @@ import { createEncoderClient } from '../../proto/client.ts';
 import type { DeadLetter, ImagePrediction } from '../../schemas/types.generated.ts';
 import { ProcessorRunner } from '../../streams/processor.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';
-import { buckets, ensureBucket } from '../../streams/s3.ts';
+import { buckets, ensureBucket } from '../../platform/s3.ts';
 import { topics } from '../../streams/topics.ts';
 import { embedding, emitEmbeddings, promote, startProjector, waitForState, type TestSpace } from './embeddings-fixtures.ts';
 import { idBase, startGroupAtEnd, uniqueGroup, waitFor } from './fixtures.ts';

@@ -3,9 +3,9 @@
 // dead-lettered once with its reason, and an object that fails for a transient reason does not end
 // the round; a later round predicts it.
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { sweepBucket } from '../../processors/dispatcher/sweep.ts';
-import { ensureBucket } from '../../streams/s3.ts';
+import { ensureBucket } from '../../platform/s3.ts';
 import { colourImage, dispatcherDeadLetters, startTestDispatcher } from './dispatcher-fixtures.ts';
 import { waitFor } from './fixtures.ts';
 

@@ -3,9 +3,9 @@
 // embeddings projection → an ImagePrediction event. A duplicate notification gives no second
 // prediction; an object that is not an image is dead-lettered with the reason.
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { sweepBucket } from '../../processors/dispatcher/sweep.ts';
-import { buckets } from '../../streams/s3.ts';
+import { buckets } from '../../platform/s3.ts';
 import { topics } from '../../streams/topics.ts';
 import { dispatcherDeadLetters, predictionsFor, startTestDispatcher, uploadBlueAndWait } from './dispatcher-fixtures.ts';
 import { waitFor } from './fixtures.ts';

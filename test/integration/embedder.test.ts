@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import sharp from 'sharp';
 import t from 'tap';
-import { createRuntime, type Runtime } from '../../cli/runtime.ts';
+import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
 import { startModelServer, type ModelServer } from '../../models/server.ts';
 import { createEmbedder } from '../../processors/embedder/embedder.ts';
 import { StoredEmbeddings } from '../../projections/embeddings/known.ts';
@@ -16,7 +16,7 @@ import { createEncoderClient } from '../../proto/client.ts';
 import type { ModelPromoted, ProductIngested } from '../../schemas/types.generated.ts';
 import { groupIdOf } from '../../streams/processor.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';
-import { buckets, ensureBucket, getObjectBytes } from '../../streams/s3.ts';
+import { buckets, ensureBucket, getObjectBytes } from '../../platform/s3.ts';
 import { topics } from '../../streams/topics.ts';
 import { idBase, startGroupAtEnd, uniqueGroup, waitFor } from './fixtures.ts';
 import { startProjector, versionsOf, waitForState, type TestSpace } from './embeddings-fixtures.ts';

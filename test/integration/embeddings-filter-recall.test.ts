@@ -5,7 +5,7 @@
 // against an exact scan.
 import t from 'tap';
 import { seededUnitVectors } from '../../bench/random-vectors.ts';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import type { DbClient } from '../../projections/db.ts';
 import { ident } from '../../projections/db.ts';
 import { SearchCore } from '../../projections/embeddings/search.ts';

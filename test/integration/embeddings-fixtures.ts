@@ -3,7 +3,7 @@
 // vectors the test chooses, and a projector over the namespace that is cleaned up afterwards.
 import crypto from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import type { Runtime } from '../../cli/runtime.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
 import { applyLive } from '../../projections/apply.ts';
 import { ensureCatalog } from '../../projections/catalog.ts';
 import { inTransaction, type Db } from '../../projections/db.ts';

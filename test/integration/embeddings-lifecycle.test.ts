@@ -2,7 +2,7 @@
 // it is complete, atomically, while searches run without an error or an empty page; rollback is a
 // promotion of the older version; replaying twice gives identical tables, equal to the live ones.
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { ensureCatalog, liveGeneration } from '../../projections/catalog.ts';
 import { UnknownModelVersionError } from '../../projections/embeddings/errors.ts';
 import { SearchCore } from '../../projections/embeddings/search.ts';

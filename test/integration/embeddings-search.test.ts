@@ -2,7 +2,7 @@
 // projector → SearchCore returns the expected neighbours in order, with filters, exact pages (ties
 // broken by product id across a page boundary), name and hybrid search, facets and products.
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { SearchCore, type Hit } from '../../projections/embeddings/search.ts';
 import { DimensionMismatchError, ProductNotFoundError, UnknownModelVersionError } from '../../projections/embeddings/errors.ts';
 import { idBase } from './fixtures.ts';

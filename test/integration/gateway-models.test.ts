@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import Fastify from 'fastify';
 import t from 'tap';
 import { adminPlugins } from '../../cli/admin-plugins.ts';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { buildGateway } from '../../gateway/index.ts';
 import { modelRoutes } from '../../gateway/plugins/models.ts';
 import { adminGuard, adminIdentity } from '../../mlops/admin-token.ts';

@@ -1,11 +1,12 @@
-// GET /pipeline on the real stack: answered from one cached Kafka admin connection (not one per
-// request), and with Kafka unreachable a prompt 503 with Retry-After and a message for people,
-// the Kafka error itself going to the log only.
+// GET /pipeline on the real stack, with streams/status.ts behind its port: answered from one cached
+// Kafka admin connection (not one per request), and with Kafka unreachable a prompt 503 with
+// Retry-After and a message for people, the Kafka error itself going to the log only.
 import Fastify from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { pipelineRoutes } from '../../gateway/plugins/pipeline.ts';
+import { kafkaStreamStatus } from '../../streams/status.ts';
 import { topics } from '../../streams/topics.ts';
 
 const rt = createRuntime('test-gateway-pipeline');
@@ -16,7 +17,7 @@ t.test('the pipeline status comes from one Kafka admin connection, kept between 
   let admins = 0;
   const counted = { admin: (...args: Parameters<Kafka['admin']>) => ((admins += 1), rt.kafka.admin(...args)) };
   const app = Fastify();
-  await app.register(pipelineRoutes, { prefix: '/api/v1', db: rt.db, kafka: counted, processors });
+  await app.register(pipelineRoutes, { prefix: '/api/v1', db: rt.db, streams: kafkaStreamStatus(counted, processors) });
   t.teardown(() => app.close());
   for (let i = 0; i < 3; i += 1) {
     const res = await app.inject({ url: '/api/v1/pipeline' });
@@ -33,7 +34,7 @@ t.test('Kafka unreachable: a prompt 503 with Retry-After and no Kafka error text
   const dead = new Kafka({ clientId: 'test-dead', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { initialRetryTime: 200, retries: 8 } });
   const logged: string[] = [];
   const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void logged.push(line) } } });
-  await app.register(pipelineRoutes, { prefix: '/api/v1', db: rt.db, kafka: dead, processors });
+  await app.register(pipelineRoutes, { prefix: '/api/v1', db: rt.db, streams: kafkaStreamStatus(dead, processors) });
   t.teardown(() => app.close());
   for (let i = 0; i < 2; i += 1) {
     const began = Date.now();

@@ -5,8 +5,8 @@
 // REST answers; bad arguments and queries over the depth and cost limits are 400s.
 import crypto from 'node:crypto';
 import t from 'tap';
-import { ensureMlopsTopics } from '../../cli/mlops-processors.ts';
-import { createRuntime } from '../../cli/runtime.ts';
+import { ensureMlopsTopics } from '../../runtime/mlops-processors.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { buildTrainingRequest } from '../../mlops/requests.ts';
 import { modelRegistryProjection } from '../../projections/model-registry/projection.ts';
 import { championOf, listTrainingRuns } from '../../projections/model-registry/queries.ts';

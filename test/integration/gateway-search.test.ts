@@ -12,14 +12,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import t, { type Test } from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { buildGateway, type Gateway } from '../../gateway/index.ts';
 import { writeManifest } from '../../models/manifest.ts';
 import { startModelServer, type ModelServer } from '../../models/server.ts';
 import { SearchCore } from '../../projections/embeddings/search.ts';
 import { createEncoderClient } from '../../proto/client.ts';
 import type { ProductEmbedded } from '../../schemas/types.generated.ts';
-import { buckets, ensureBucket } from '../../streams/s3.ts';
+import { buckets, ensureBucket } from '../../platform/s3.ts';
 import { embedding, emitEmbeddings, promote, startProjector, testSpace, waitForState } from './embeddings-fixtures.ts';
 import { idBase } from './fixtures.ts';
 

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRuntime, type Runtime } from '../../cli/runtime.ts';
+import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
 import { buildGateway, type BuildOptions, type Gateway } from '../../gateway/index.ts';
 import { writeManifest } from '../../models/manifest.ts';
 import { startModelServer } from '../../models/server.ts';

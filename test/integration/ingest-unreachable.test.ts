@@ -13,8 +13,8 @@ import sharp from 'sharp';
 import t from 'tap';
 import { freePort } from '../../bench/services.ts';
 import { STYLE_COLUMNS } from '../../processors/ingest/styles.ts';
-import { loadConfig } from '../../streams/config.ts';
-import { buckets, createS3, objectExists } from '../../streams/s3.ts';
+import { loadConfig } from '../../platform/config.ts';
+import { buckets, createS3, objectExists } from '../../platform/s3.ts';
 import { idBase } from './fixtures.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,12 +1,12 @@
 // Ingest end to end on the real stack: dataset folder → MinIO objects → events → projection rows.
 import sharp from 'sharp';
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { LocalDataset } from '../../processors/ingest/dataset.ts';
 import { ingest } from '../../processors/ingest/ingest.ts';
 import { createProjector } from '../../projections/projector.ts';
 import { productsProjection } from '../../projections/products/projection.ts';
-import { buckets, getObjectBytes } from '../../streams/s3.ts';
+import { buckets, getObjectBytes } from '../../platform/s3.ts';
 import { makeDataset, uniqueGroup, waitFor } from './fixtures.ts';
 
 t.test('a dataset folder is ingested into MinIO, the products topic and the projection', async (t) => {

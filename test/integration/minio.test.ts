@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { Kafka, logLevel } from 'kafkajs';
 import * as Minio from 'minio';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 
 const BUCKET = 'vitrina-uploads';
 const TOPIC = 'vitrina.uploads.notifications';

@@ -3,8 +3,8 @@
 // here (no training), for a model name no other test uses.
 import crypto from 'node:crypto';
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
-import { ensureMlopsTopics } from '../../cli/mlops-processors.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
+import { ensureMlopsTopics } from '../../runtime/mlops-processors.ts';
 import { ensureCatalog, liveGeneration } from '../../projections/catalog.ts';
 import { createProjector } from '../../projections/projector.ts';
 import { modelRegistryProjection } from '../../projections/model-registry/projection.ts';

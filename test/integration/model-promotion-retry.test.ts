@@ -14,8 +14,8 @@ import { promotionEvents } from './promotion-events.ts';
 import { ModelStore } from '../../models/store.ts';
 import { writeTinyModel } from '../../models/tiny/generate.ts';
 import { startModelServer } from '../../models/server.ts';
-import { loadConfig } from '../../streams/config.ts';
-import { createS3 } from '../../streams/s3.ts';
+import { loadConfig } from '../../platform/config.ts';
+import { createS3 } from '../../platform/s3.ts';
 
 /** A TCP proxy from 127.0.0.1:port to target, started when MinIO should come "back". */
 async function startProxy(port: number, target: { host: string; port: number }): Promise<() => Promise<void>> {

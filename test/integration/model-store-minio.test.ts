@@ -9,7 +9,7 @@ import { loadVersionDir } from '../../models/load-version.ts';
 import type { LoadContext } from '../../models/sources/context.ts';
 import { ModelStore } from '../../models/store.ts';
 import { writeTinyModel } from '../../models/tiny/generate.ts';
-import { buckets, createS3 } from '../../streams/s3.ts';
+import { buckets, createS3 } from '../../platform/s3.ts';
 
 t.test('publish to MinIO, resolve from an empty cache', async (t) => {
   const s3 = createS3();

@@ -3,7 +3,7 @@
 import t from 'tap';
 import pg from 'pg';
 import pgvector from 'pgvector/pg';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { mulberry32 } from '../../models/util/prng.ts';
 
 const DIM = 512;

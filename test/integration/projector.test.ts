@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
-import { createRuntime, type Runtime } from '../../cli/runtime.ts';
+import { createRuntime, type Runtime } from '../../runtime/runtime.ts';
 import { createProjector } from '../../projections/projector.ts';
 import { productsProjection } from '../../projections/products/projection.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { EventCodec } from '../../streams/codec.ts';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { createKafka } from '../../streams/kafka.ts';
 import { EventProducer } from '../../streams/producer.ts';
 import { ensureTopics, topics } from '../../streams/topics.ts';

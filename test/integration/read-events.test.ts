@@ -4,11 +4,11 @@
 // not know) is skipped and counted, as the live projector dead-letters it; a registry that cannot be
 // reached fails the read instead of folding an incomplete log.
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { LocalDataset } from '../../processors/ingest/dataset.ts';
 import { ingest } from '../../processors/ingest/ingest.ts';
 import { EventCodec } from '../../streams/codec.ts';
-import { isTransient } from '../../streams/errors.ts';
+import { isTransient } from '../../platform/errors.ts';
 import { foldLatest, readEvents } from '../../streams/read-to-end.ts';
 import { topics } from '../../streams/topics.ts';
 import { freePort } from '../../bench/services.ts';

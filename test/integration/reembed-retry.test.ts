@@ -13,9 +13,9 @@ import { CatalogReembed, type CatalogItem } from '../../processors/embedder/reem
 import { createEncoderClient } from '../../proto/client.ts';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
 import { EventCodec } from '../../streams/codec.ts';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { createKafka } from '../../streams/kafka.ts';
-import type { Logger } from '../../streams/logger.ts';
+import type { Logger } from '../../platform/logger.ts';
 
 t.test('a re-embedding outlives a model server outage longer than its old retry budget', async (t) => {
   const config = loadConfig();

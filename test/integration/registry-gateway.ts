@@ -1,7 +1,7 @@
 // A gateway with the model registry only (REST /api/v1/models..., GraphQL registry fields) for one
 // model name, composed as `serve all` composes it, without model commands or an encoder (registry
 // queries never call either). Closed at the end of the test.
-import type { Runtime } from '../../cli/runtime.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
 import { buildGateway, type Gateway } from '../../gateway/app.ts';
 import { registryGraphql } from '../../gateway/graphql/registry.ts';
 import { modelRoutes, type ModelCommands } from '../../gateway/plugins/models.ts';

@@ -4,13 +4,13 @@
 // (no magic byte, a schema id the registry answers 404 for, a body that does not decode) is poison.
 import crypto from 'node:crypto';
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { EventCodec } from '../../streams/codec.ts';
-import { loadConfig } from '../../streams/config.ts';
-import { isTransient, PoisonError } from '../../streams/errors.ts';
+import { loadConfig } from '../../platform/config.ts';
+import { isTransient, PoisonError } from '../../platform/errors.ts';
 import { ProcessorRunner } from '../../streams/processor.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';
-import { sleep } from '../../streams/sleep.ts';
+import { sleep } from '../../platform/sleep.ts';
 import { topics } from '../../streams/topics.ts';
 import { idBase, startGroupAtEnd, uniqueGroup, waitFor } from './fixtures.ts';
 import { emitProducts, testProduct } from './probe-projection.ts';

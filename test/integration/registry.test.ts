@@ -4,7 +4,7 @@
 // the first version decodes with the newest. Fails (not skips) when the registry is unreachable.
 import t from 'tap';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 const registryUrl = (process.env.SCHEMA_REGISTRY_URL ?? loadConfig().schemaRegistryUrl).replace(/\/+$/, '');

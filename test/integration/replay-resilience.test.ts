@@ -3,14 +3,14 @@
 // projection of the products topic (test/integration/probe-projection.ts), never the products
 // projection other tests read.
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { ensureCatalog, liveGeneration } from '../../projections/catalog.ts';
 import { createProjector } from '../../projections/projector.ts';
 import { replay } from '../../projections/replay.ts';
 import { EventCodec } from '../../streams/codec.ts';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';
-import { sleep } from '../../streams/sleep.ts';
+import { sleep } from '../../platform/sleep.ts';
 import { topics } from '../../streams/topics.ts';
 import { idBase, uniqueGroup, waitFor } from './fixtures.ts';
 import { discardProbe, emitProducts, probeCounts, probeProjection, testProduct } from './probe-projection.ts';

@@ -1,7 +1,7 @@
 // Replay rebuilds the products projection from offset 0 into a new generation; twice gives the
 // same table, equal to the live one it replaced.
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { ensureCatalog, liveGeneration } from '../../projections/catalog.ts';
 import { createProjector } from '../../projections/projector.ts';
 import { productsProjection } from '../../projections/products/projection.ts';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { createRuntime } from '../../cli/runtime.ts';
+import { createRuntime } from '../../runtime/runtime.ts';
 import { buildGateway } from '../../gateway/index.ts';
 import { writeManifest } from '../../models/manifest.ts';
 import { startModelServer } from '../../models/server.ts';

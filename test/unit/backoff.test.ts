@@ -1,6 +1,6 @@
 import t from 'tap';
-import { backoffDelay, withRetries } from '../../streams/backoff.ts';
-import { isTransient, PoisonError, TransientError } from '../../streams/errors.ts';
+import { backoffDelay, withRetries } from '../../platform/backoff.ts';
+import { isTransient, PoisonError, TransientError } from '../../platform/errors.ts';
 
 t.test('transient failures are retried, permanent ones are not', async (t) => {
   let calls = 0;

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { topics } from '../../streams/topics.ts';
 
 interface ComposeService {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { loadConfig, loadPorts } from '../../streams/config.ts';
+import { loadConfig, loadPorts } from '../../platform/config.ts';
 
 t.test('defaults point at the local stack', async (t) => {
   const config = loadConfig({ HOME: '/home/someone' });

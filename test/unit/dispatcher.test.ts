@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createdObjects, decodeObjectKey } from '../../processors/dispatcher/s3-event.ts';
 import { weightedVote } from '../../processors/dispatcher/vote.ts';
-import { PoisonError } from '../../streams/errors.ts';
+import { PoisonError } from '../../platform/errors.ts';
 
 const event = (records: unknown[]): Buffer => Buffer.from(JSON.stringify({ EventName: 's3:ObjectCreated:Put', Key: 'vitrina-uploads/x', Records: records }));
 

@@ -18,7 +18,7 @@ import type { LoadContext } from '../../models/sources/context.ts';
 import { ensureMiniLm, MINILM } from '../../models/sources/minilm-artifact.ts';
 import { openMiniLm } from '../../models/sources/minilm-text.ts';
 import { mulberry32, uniformWeights } from '../../models/util/prng.ts';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 
 const DIM = 16;
 const context: LoadContext = { cacheDir: loadConfig().cacheDir, threads: 2, log: () => undefined, loadVersion: () => Promise.reject(new Error('none')) };

@@ -7,7 +7,7 @@ import t from 'tap';
 import { halfOf, isRelevant, loadShopperQueries, parseJudgment, parseQueries, JUDGED_ATTRIBUTES } from '../../bench/relevance-queries.ts';
 import { precisionAt10, VARIANTS } from '../../bench/relevance.ts';
 import { parseStyles } from '../../processors/ingest/styles.ts';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 
 const queries = loadShopperQueries();
 

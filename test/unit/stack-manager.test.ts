@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
-import { loadConfig } from '../../streams/config.ts';
+import { loadConfig } from '../../platform/config.ts';
 import { down, status, up } from '../../stack/manager.ts';
 import { isAlive, readPid } from '../../stack/process.ts';
 import { StackError, type Service, type StackContext } from '../../stack/types.ts';

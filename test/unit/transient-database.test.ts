@@ -3,7 +3,7 @@
 // hand (a chaos run's 10 s SIGSTOP of PostgreSQL dead-lettered a products event this way).
 import t from 'tap';
 import { isDatabaseUnavailable } from '../../projections/db.ts';
-import { isTransient } from '../../streams/errors.ts';
+import { isTransient } from '../../platform/errors.ts';
 
 const failures = [
   new Error('Connection terminated due to connection timeout'),

@@ -3,10 +3,10 @@ import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
 import { createPool, type Db } from '../projections/db.ts';
 import { EventCodec } from '../streams/codec.ts';
-import { loadConfig, type VitrinaConfig } from '../streams/config.ts';
+import { loadConfig, type VitrinaConfig } from '../platform/config.ts';
 import { createKafka } from '../streams/kafka.ts';
 import { EventProducer } from '../streams/producer.ts';
-import { createS3 } from '../streams/s3.ts';
+import { createS3 } from '../platform/s3.ts';
 
 /** What a command starts and later stops: a processor, a projector, a loop step. */
 export type Runnable = { start: () => Promise<void>; stop: () => Promise<void> };

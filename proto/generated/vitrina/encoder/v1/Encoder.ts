@@ -2,13 +2,13 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { DescribeRequest as _vitrina_encoder_v1_DescribeRequest, DescribeRequest__Output as _vitrina_encoder_v1_DescribeRequest__Output } from './DescribeRequest.ts';
-import type { EmbedImagesRequest as _vitrina_encoder_v1_EmbedImagesRequest, EmbedImagesRequest__Output as _vitrina_encoder_v1_EmbedImagesRequest__Output } from './EmbedImagesRequest.ts';
-import type { EmbedResponse as _vitrina_encoder_v1_EmbedResponse, EmbedResponse__Output as _vitrina_encoder_v1_EmbedResponse__Output } from './EmbedResponse.ts';
-import type { EmbedTextsRequest as _vitrina_encoder_v1_EmbedTextsRequest, EmbedTextsRequest__Output as _vitrina_encoder_v1_EmbedTextsRequest__Output } from './EmbedTextsRequest.ts';
-import type { HealthRequest as _vitrina_encoder_v1_HealthRequest, HealthRequest__Output as _vitrina_encoder_v1_HealthRequest__Output } from './HealthRequest.ts';
-import type { HealthResponse as _vitrina_encoder_v1_HealthResponse, HealthResponse__Output as _vitrina_encoder_v1_HealthResponse__Output } from './HealthResponse.ts';
-import type { ModelInfo as _vitrina_encoder_v1_ModelInfo, ModelInfo__Output as _vitrina_encoder_v1_ModelInfo__Output } from './ModelInfo.ts';
+import type { DescribeRequest as _vitrina_encoder_v1_DescribeRequest, DescribeRequest__Output as _vitrina_encoder_v1_DescribeRequest__Output } from '../../../vitrina/encoder/v1/DescribeRequest.ts';
+import type { EmbedImagesRequest as _vitrina_encoder_v1_EmbedImagesRequest, EmbedImagesRequest__Output as _vitrina_encoder_v1_EmbedImagesRequest__Output } from '../../../vitrina/encoder/v1/EmbedImagesRequest.ts';
+import type { EmbedResponse as _vitrina_encoder_v1_EmbedResponse, EmbedResponse__Output as _vitrina_encoder_v1_EmbedResponse__Output } from '../../../vitrina/encoder/v1/EmbedResponse.ts';
+import type { EmbedTextsRequest as _vitrina_encoder_v1_EmbedTextsRequest, EmbedTextsRequest__Output as _vitrina_encoder_v1_EmbedTextsRequest__Output } from '../../../vitrina/encoder/v1/EmbedTextsRequest.ts';
+import type { HealthRequest as _vitrina_encoder_v1_HealthRequest, HealthRequest__Output as _vitrina_encoder_v1_HealthRequest__Output } from '../../../vitrina/encoder/v1/HealthRequest.ts';
+import type { HealthResponse as _vitrina_encoder_v1_HealthResponse, HealthResponse__Output as _vitrina_encoder_v1_HealthResponse__Output } from '../../../vitrina/encoder/v1/HealthResponse.ts';
+import type { ModelInfo as _vitrina_encoder_v1_ModelInfo, ModelInfo__Output as _vitrina_encoder_v1_ModelInfo__Output } from '../../../vitrina/encoder/v1/ModelInfo.ts';
 
 export interface EncoderClient extends grpc.Client {
   Describe(argument: _vitrina_encoder_v1_DescribeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_vitrina_encoder_v1_ModelInfo__Output>): grpc.ClientUnaryCall;

@@ -365,7 +365,7 @@ t.test('the OpenAPI document is generated from the route schemas', async (t) => 
   const search = doc.paths['/api/v1/search'].get;
   t.same(
     search.parameters.map((p: { name: string }) => p.name).sort(),
-    ['articleType', 'baseColour', 'gender', 'ignore', 'k', 'masterCategory', 'mode', 'offset', 'q', 'season', 'subCategory', 'understand', 'usage', 'year'],
+    ['articleType', 'baseColour', 'collapse', 'facets', 'gender', 'ignore', 'k', 'masterCategory', 'mode', 'offset', 'q', 'season', 'subCategory', 'understand', 'usage', 'year'],
   );
   t.ok(search.responses['200'] && search.responses['400'] && search.responses['503']);
   const image = doc.paths['/api/v1/search/image'].post.requestBody.content;

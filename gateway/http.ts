@@ -10,12 +10,3 @@ import type { GatewayOptions } from './config.ts';
 export function requestBase(_request: FastifyRequest, options: Pick<GatewayOptions, 'publicUrl'>): string {
   return options.publicUrl ? options.publicUrl.replace(/\/+$/, '') : '';
 }
-
-/** `work`, or a rejection saying that `what` did not answer within `ms`. */
-export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}

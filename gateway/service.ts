@@ -12,7 +12,7 @@ import { badRequest, fromModelServer, notFound, unavailable } from './errors.ts'
 import { FILTER_NAMES, FilterValueCache, STRING_FILTERS, type KnownValues } from './filters.ts';
 import { imageUrl, inspectImage, readObject, type ImageInfo } from './images.ts';
 import { collapseByName, countFacets, facetAttributes, RESULT_SET_SIZE, type FacetCounts } from './result-sets.ts';
-import { withTimeout } from './http.ts';
+import { withTimeout } from '../platform/timeout.ts';
 import { applyUnderstanding, buildLexicon, leastCertain, understand, UNDERSTOOD_ATTRIBUTES, type Lexicon, type Understood } from '../projections/embeddings/understand.ts';
 
 export interface ProductDto extends ProductView {

@@ -7,6 +7,7 @@ import avro from 'avsc';
 import { loadSchema, type AvroSchema } from '../schemas/index.ts';
 import { loadConfig } from '../platform/config.ts';
 import { errorMessage, PoisonError, TransientError } from '../platform/errors.ts';
+import { withTimeout } from '../platform/timeout.ts';
 import { specOf, valueSubject, type AvroTopic, type EventOf } from './topics.ts';
 
 type Resolver = ReturnType<avro.Type['createResolver']>;
@@ -115,18 +116,13 @@ export class EventCodec {
 
   /** The writer's schema of a registry id, asked for within the registry timeout. */
   private async writerSchema(id: number): Promise<avro.Type> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new TransientError(`the schema registry did not answer for schema id ${id} within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
     try {
-      return (await Promise.race([this.registry.getSchema(id), timeout])) as unknown as avro.Type;
+      const answer = this.registry.getSchema(id);
+      return (await withTimeout(answer, this.timeoutMs, () => new TransientError(`the schema registry did not answer for schema id ${id} within ${this.timeoutMs} ms`))) as unknown as avro.Type;
     } catch (err) {
       if (err instanceof TransientError) throw err;
       if ((err as { status?: number }).status === 404) throw new PoisonError(`schema id ${id} is unknown to the schema registry`);
       throw new TransientError(`the schema registry could not give schema id ${id}: ${errorMessage(err)}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Db } from '../../projections/db.ts';
 import { deadLetterCounts, latestPredictions } from '../../projections/pipeline/queries.ts';
-import { withTimeout } from '../http.ts';
+import { withTimeout } from '../../platform/timeout.ts';
 
 /** What the gateway needs to know of the streams: topics and consumer groups, as the UI shows them. */
 export interface StreamStatusSource {

@@ -52,7 +52,10 @@ async function runTests(files: string[], opts: TestOptions): Promise<number> {
   }
   const resultsDir = path.join(root, '.tap', 'test-results');
   fs.rmSync(resultsDir, { recursive: true, force: true });
-  const targets = files.length > 0 ? files : opts.unit ? ['test/unit'] : [];
+  // Test files only: given a folder, tap would also run its helpers (test/unit/known-image.ts) and
+  // count each as a failed file with no tests.
+  const unitFiles = (): string[] => fs.readdirSync(path.join(root, 'test', 'unit')).filter((f) => f.endsWith('.test.ts')).map((f) => path.join('test', 'unit', f));
+  const targets = files.length > 0 ? files : opts.unit ? unitFiles() : [];
   const tap = spawnSync(bin('tap'), targets, { stdio: 'inherit', cwd: root, env: process.env });
   const summary = summarizeResults(resultsDir);
   if (startedStack && !opts.keepStack) await down();

@@ -4,7 +4,8 @@
 // the tests write.
 import crypto from 'node:crypto';
 import type { DatasetSource } from './dataset.ts';
-import { parseProductId, STYLE_COLUMNS, type LineNote, type ParsedLine, type StyleRow } from './styles.ts';
+import { PRODUCT_ATTRIBUTES } from '../../schemas/product-attributes.ts';
+import { parseProductId, type LineNote, type ParsedLine, type StyleRow } from './styles.ts';
 import { ImageTooLargeError, MAX_IMAGE_BYTES } from './normalize.ts';
 import { cleanText } from './text.ts';
 
@@ -24,6 +25,11 @@ function text(value: unknown, cleaned: { any: boolean }): string | null {
   return clean.text;
 }
 
+function positiveInteger(value: unknown): number | null {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : null;
+}
+
 /** Turns one page of the rows API into parsed lines and the image URL of each product. */
 export function parseRowsPage(body: unknown): { lines: ParsedLine[]; images: Map<number, string>; total: number } {
   const page = body as RowsPage;
@@ -36,24 +42,13 @@ export function parseRowsPage(body: unknown): { lines: ParsedLine[]; images: Map
       lines.push({ ok: false, line: index, reason: id.reason, detail: `row ${index}: ${id.detail}`, text: JSON.stringify(row).slice(0, 200) });
       continue;
     }
-    const year = Number(row.year);
     const cleaned = { any: false };
-    const parsed: StyleRow = {
-      id: id.id,
-      gender: text(row.gender, cleaned),
-      masterCategory: text(row.masterCategory, cleaned),
-      subCategory: text(row.subCategory, cleaned),
-      articleType: text(row.articleType, cleaned),
-      baseColour: text(row.baseColour, cleaned),
-      season: text(row.season, cleaned),
-      year: Number.isInteger(year) && year > 0 ? year : null,
-      usage: text(row.usage, cleaned),
-      productDisplayName: text(row.productDisplayName, cleaned),
-    };
+    const parsed = { id: id.id } as StyleRow;
+    for (const a of PRODUCT_ATTRIBUTES) (parsed as Record<string, unknown>)[a.field] = a.type === 'int' ? positiveInteger(row[a.csv]) : text(row[a.csv], cleaned);
     const image = row.image as { src?: unknown } | null | undefined;
     if (image && typeof image.src === 'string') images.set(id.id, image.src);
     const notes: LineNote[] = [];
-    if (STYLE_COLUMNS.some((c) => parsed[c] === null)) notes.push('empty-fields');
+    if (PRODUCT_ATTRIBUTES.some((a) => parsed[a.field] === null)) notes.push('empty-fields');
     if (cleaned.any) notes.push('cleaned-control-characters');
     lines.push({ ok: true, line: index, row: parsed, notes });
   }

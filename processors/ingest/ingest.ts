@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
+import { PRODUCT_ATTRIBUTES } from '../../schemas/product-attributes.ts';
 import type { EventProducer } from '../../streams/producer.ts';
 import { foldLatest } from '../../streams/read-to-end.ts';
 import { buckets, ensureBucket } from '../../platform/s3.ts';
@@ -83,15 +84,13 @@ export function sha256(bytes: Buffer | string): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
-const STYLE_KEYS = ['id', 'gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'year', 'usage', 'productDisplayName'] as const;
-
 /**
  * What makes two ProductIngested events the same product state: the row's attributes, the original
  * image's hash and where it came from. Everything else in the event (keys, sizes) follows from the
  * image bytes, so an unchanged row is recognised before its image is normalised or uploaded.
  */
 export function fingerprint(row: StyleRow, imageSha256: string, datasetSnapshot: string, source: string): string {
-  const attributes = STYLE_KEYS.map((k) => row[k]);
+  const attributes = [row.id, ...PRODUCT_ATTRIBUTES.map((a) => row[a.field])];
   return sha256(JSON.stringify([attributes, imageSha256, datasetSnapshot, source]));
 }
 

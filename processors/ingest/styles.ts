@@ -4,22 +4,13 @@
 // line that cannot give a product is rejected with its reason, never a crash: too few fields, an id
 // that is not a positive integer or does not fit the events' 32-bit int, a quote left open, a field
 // over the length limit.
+import { PRODUCT_ATTRIBUTES, type ProductAttributes } from '../../schemas/product-attributes.ts';
 import { cleanText } from './text.ts';
 
-export const STYLE_COLUMNS = ['id', 'gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'year', 'usage', 'productDisplayName'] as const;
+/** The header of styles.csv: the id, then every product attribute (the display name last, so a line's rest is the name). */
+export const STYLE_COLUMNS: readonly string[] = ['id', ...PRODUCT_ATTRIBUTES.map((a) => a.csv)];
 
-export interface StyleRow {
-  id: number;
-  gender: string | null;
-  masterCategory: string | null;
-  subCategory: string | null;
-  articleType: string | null;
-  baseColour: string | null;
-  season: string | null;
-  year: number | null;
-  usage: string | null;
-  productDisplayName: string | null;
-}
+export type StyleRow = { id: number } & ProductAttributes;
 
 /** The largest id a ProductIngested can carry (Avro int, PostgreSQL int). */
 export const MAX_PRODUCT_ID = 2 ** 31 - 1;
@@ -110,6 +101,12 @@ export function parseProductId(text: string): { id: number } | { reason: 'bad-id
   return { id };
 }
 
+/** The one number attribute is the year: four digits ("2012.0", as pandas writes it, is 2012); anything else is missing. */
+function yearOf(text: string | null): number | null {
+  const digits = text?.replace(/\.0$/, '') ?? null;
+  return digits !== null && /^\d{4}$/.test(digits) ? Number(digits) : null;
+}
+
 export function parseStyleLine(text: string, lineNumber: number): ParsedLine {
   const reject = (reason: LineRejectReason, detail: string): ParsedLine => ({ ok: false, line: lineNumber, reason, detail: `line ${lineNumber}: ${detail}`, text: text.slice(0, 200) });
   const split = splitFields(text, STYLE_COLUMNS.length);
@@ -126,20 +123,11 @@ export function parseStyleLine(text: string, lineNumber: number): ParsedLine {
     if (value.text !== null && value.text.length > MAX_FIELD_CHARS) return reject('field-too-long', `${STYLE_COLUMNS[c]} has ${value.text.length} characters, at most ${MAX_FIELD_CHARS}`);
     values.push(value.text);
   }
-  if (!split.quotedLast && fields[9]!.includes(',')) notes.add('repaired-unquoted-commas');
-  const yearText = values[6]?.replace(/\.0$/, '') ?? null;
-  const row: StyleRow = {
-    id: id.id,
-    gender: values[0]!,
-    masterCategory: values[1]!,
-    subCategory: values[2]!,
-    articleType: values[3]!,
-    baseColour: values[4]!,
-    season: values[5]!,
-    year: yearText !== null && /^\d{4}$/.test(yearText) ? Number(yearText) : null,
-    usage: values[7]!,
-    productDisplayName: values[8]!,
-  };
+  if (!split.quotedLast && fields[STYLE_COLUMNS.length - 1]!.includes(',')) notes.add('repaired-unquoted-commas');
+  const row = { id: id.id } as StyleRow;
+  PRODUCT_ATTRIBUTES.forEach((a, i) => {
+    (row as Record<string, unknown>)[a.field] = a.type === 'int' ? yearOf(values[i]!) : values[i]!;
+  });
   if (Object.values(row).some((v) => v === null)) notes.add('empty-fields');
   return { ok: true, line: lineNumber, row, notes: [...notes] };
 }

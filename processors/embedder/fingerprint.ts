@@ -1,11 +1,10 @@
 // What an embedding was made from: the product attributes it carries and the image it embedded.
 // The embedder skips a product whose fingerprint for a version equals what was already embedded.
-import type { ProductEmbedded, ProductIngested } from '../../schemas/types.generated.ts';
+import type { EmbeddedAttributes } from '../../projections/embeddings/known.ts';
+import { PRODUCT_ATTRIBUTES, pickAttributes } from '../../schemas/product-attributes.ts';
+import type { ProductIngested } from '../../schemas/types.generated.ts';
 
-export type EmbeddedAttributes = Pick<
-  ProductEmbedded,
-  'productDisplayName' | 'gender' | 'masterCategory' | 'subCategory' | 'articleType' | 'baseColour' | 'season' | 'year' | 'usage' | 'imageKey' | 'imageSha256'
->;
+export type { EmbeddedAttributes };
 
 /** Where the embedder can cheaply learn what a version already holds (the embeddings projection). */
 export interface KnownEmbeddings {
@@ -14,22 +13,14 @@ export interface KnownEmbeddings {
 
 export function attributesOf(p: ProductIngested, withImage = true): EmbeddedAttributes {
   return {
-    productDisplayName: p.productDisplayName,
-    gender: p.gender,
-    masterCategory: p.masterCategory,
-    subCategory: p.subCategory,
-    articleType: p.articleType,
-    baseColour: p.baseColour,
-    season: p.season,
-    year: p.year,
-    usage: p.usage,
+    ...pickAttributes(p),
     imageKey: withImage ? p.imageNormalizedKey : null,
     imageSha256: withImage ? p.imageSha256 : null,
   };
 }
 
 export function fingerprint(a: EmbeddedAttributes): string {
-  return JSON.stringify([a.imageSha256, a.imageKey, a.productDisplayName, a.gender, a.masterCategory, a.subCategory, a.articleType, a.baseColour, a.season, a.year, a.usage]);
+  return JSON.stringify([a.imageSha256, a.imageKey, ...PRODUCT_ATTRIBUTES.map((p) => a[p.field])]);
 }
 
 /** Fingerprints this process emitted, per "<version>/<product id>"; bounded, forgets all when full. */

@@ -1,39 +1,21 @@
-// Search filters: the product attributes a search can be narrowed by, and their SQL.
-export interface SearchFilters {
-  gender?: string[];
-  masterCategory?: string[];
-  subCategory?: string[];
-  articleType?: string[];
-  baseColour?: string[];
-  season?: string[];
-  usage?: string[];
-  year?: number[];
-}
+// Search filters: the product attributes a search can be narrowed by (declared in
+// schemas/product-attributes.ts), and their SQL.
+import { FILTER_ATTRIBUTES, FILTER_NAMES, SQL_TYPES, type FilterName, type SearchFilters } from '../../schemas/product-attributes.ts';
 
-export type FilterName = keyof SearchFilters;
+export type { FilterName, SearchFilters };
+export { FILTER_NAMES };
 
 /** Each filter's column in a version table, in the order facets list them. */
-export const FILTER_COLUMNS: Record<FilterName, string> = {
-  gender: 'gender',
-  masterCategory: 'master_category',
-  subCategory: 'sub_category',
-  articleType: 'article_type',
-  baseColour: 'base_colour',
-  season: 'season',
-  usage: 'usage',
-  year: 'year',
-};
-
-export const FILTER_NAMES = Object.keys(FILTER_COLUMNS) as FilterName[];
+export const FILTER_COLUMNS = Object.fromEntries(FILTER_ATTRIBUTES.map((a) => [a.field, a.column])) as Record<FilterName, string>;
 
 /** Each attribute given a non-empty list: its column and the bound array ($n with its cast); values are appended to params. */
 function boundLists(filters: SearchFilters | undefined, params: unknown[], alias: string): Array<{ column: string; list: string }> {
   const out: Array<{ column: string; list: string }> = [];
-  for (const name of FILTER_NAMES) {
-    const values = filters?.[name];
+  for (const a of FILTER_ATTRIBUTES) {
+    const values = filters?.[a.field];
     if (!values || values.length === 0) continue;
     params.push(values);
-    out.push({ column: `${alias}${FILTER_COLUMNS[name]}`, list: `$${params.length}::${name === 'year' ? 'int' : 'text'}[]` });
+    out.push({ column: `${alias}${a.column}`, list: `$${params.length}::${SQL_TYPES[a.type]}[]` });
   }
   return out;
 }

@@ -6,6 +6,7 @@
 // A replay loads versions without indexes and without deciding states; finish() indexes the
 // complete ones and picks the live one. The live projector settles states after every batch.
 import type { ModelPromoted, ProductEmbedded } from '../../schemas/types.generated.ts';
+import { VIEW_ATTRIBUTES } from '../../schemas/product-attributes.ts';
 import { PoisonError } from '../../platform/errors.ts';
 import { logger } from '../../platform/logger.ts';
 import type { Incoming } from '../../streams/processor.ts';
@@ -50,15 +51,7 @@ function invalidity(e: ProductEmbedded, dimension: number): string | undefined {
 function rowOf(e: ProductEmbedded): unknown[] {
   return [
     e.productId,
-    e.productDisplayName,
-    e.gender,
-    e.masterCategory,
-    e.subCategory,
-    e.articleType,
-    e.baseColour,
-    e.season,
-    e.usage,
-    e.year,
+    ...VIEW_ATTRIBUTES.map((a) => e[a.field]),
     e.imageKey,
     e.imageSha256,
     new Date(e.embeddedAt),

@@ -2,6 +2,7 @@
 // table per model version with pgvector columns, the filter attributes and a tsvector of the name.
 // Version tables are created without indexes; buildIndexes() adds the HNSW (cosine), full-text and
 // filter-column indexes once the version is complete, so a bulk load never maintains them row by row.
+import { FILTER_ATTRIBUTES, NAME_ATTRIBUTE, SQL_TYPES, VIEW_ATTRIBUTES, type FilterName } from '../../schemas/product-attributes.ts';
 import { physical } from '../catalog.ts';
 import { ident, type DbClient } from '../db.ts';
 import type { EmbeddingTableNames } from './names.ts';
@@ -33,53 +34,31 @@ export async function createRegistry(client: DbClient, names: EmbeddingTableName
     )`);
 }
 
-/** Columns of a version table that are not vectors, in insert order (see projection.ts). */
-export const ATTRIBUTE_COLUMNS = [
-  'product_id',
-  'display_name',
-  'gender',
-  'master_category',
-  'sub_category',
-  'article_type',
-  'base_colour',
-  'season',
-  'usage',
-  'year',
-  'image_key',
-  'image_sha256',
-  'embedded_at',
-] as const;
+/** Columns of a version table that are not vectors, in insert order (see projection.ts): the product attributes in the order a product is shown. */
+export const ATTRIBUTE_COLUMNS: readonly string[] = ['product_id', ...VIEW_ATTRIBUTES.map((a) => a.column), 'image_key', 'image_sha256', 'embedded_at'];
 
 export async function createVersionTable(client: DbClient, table: string, generation: number, dimension: number): Promise<void> {
   if (!Number.isInteger(dimension) || dimension < 1 || dimension > 2000) throw new Error(`unsupported embedding dimension ${dimension}`);
   await client.query(`
     CREATE TABLE IF NOT EXISTS ${ident(physical(table, generation))} (
       product_id int PRIMARY KEY,
-      display_name text,
-      gender text,
-      master_category text,
-      sub_category text,
-      article_type text,
-      base_colour text,
-      season text,
-      usage text,
-      year int,
+      ${VIEW_ATTRIBUTES.map((a) => `${a.column} ${SQL_TYPES[a.type]},`).join('\n      ')}
       image_key text,
       image_sha256 text,
       embedded_at timestamptz NOT NULL,
       image_embedding vector(${dimension}),
       text_embedding vector(${dimension}),
-      name_tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(display_name, ''))) STORED
+      name_tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', coalesce(${NAME_ATTRIBUTE.column}, ''))) STORED
     )`);
 }
 
-/** Filter columns with a B-tree, and the short suffix of its index name (names must stay under 63 bytes). */
-const FILTER_INDEXES: Record<string, string> = {
+/** Every filter column has a B-tree; the short suffix of its index name (names must stay under 63 bytes; tables already built carry these). */
+const FILTER_INDEX_SUFFIXES: Record<FilterName, string> = {
   gender: 'fg',
-  master_category: 'fm',
-  sub_category: 'fs',
-  article_type: 'fa',
-  base_colour: 'fb',
+  masterCategory: 'fm',
+  subCategory: 'fs',
+  articleType: 'fa',
+  baseColour: 'fb',
   season: 'fe',
   usage: 'fu',
   year: 'fy',
@@ -99,8 +78,8 @@ export async function buildIndexes(client: DbClient, table: string, generation: 
   await client.query(`CREATE INDEX IF NOT EXISTS ${ident(index.text)} ON ${name} USING hnsw (text_embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`);
   await client.query(`CREATE INDEX IF NOT EXISTS ${ident(index.keyword)} ON ${name} USING gin (name_tsv)`);
   // B-trees of the filter columns: a selective filter finds its rows through them and ranks them exactly.
-  for (const [column, suffix] of Object.entries(FILTER_INDEXES)) {
-    await client.query(`CREATE INDEX IF NOT EXISTS ${ident(`${physical(table, generation)}_${suffix}`)} ON ${name} (${column})`);
+  for (const a of FILTER_ATTRIBUTES) {
+    await client.query(`CREATE INDEX IF NOT EXISTS ${ident(`${physical(table, generation)}_${FILTER_INDEX_SUFFIXES[a.field]}`)} ON ${name} (${a.column})`);
   }
   await client.query(`ANALYZE ${name}`);
 }

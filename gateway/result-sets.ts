@@ -11,12 +11,25 @@ export type FacetCounts = Partial<Record<FilterName, Array<{ value: string; coun
 
 /** Counts per value of each attribute among the hits, most frequent first, then by value. */
 export function countFacets(hits: Hit[], attributes: readonly FilterName[]): FacetCounts {
+  return countUnits(hits.map((h) => [h.product]), attributes);
+}
+
+/**
+ * Counts per value among collapsed results: a group counts once for each value any of its
+ * variants has, so a value's count is the number of hits its filter gives on a collapsed page
+ * (counting products, a name with 15 variants counted 15 where the filtered page shows one hit).
+ */
+export function countGroupFacets(groups: Group[], attributes: readonly FilterName[]): FacetCounts {
+  return countUnits(groups.map((g) => g.variants), attributes);
+}
+
+function countUnits(units: ProductView[][], attributes: readonly FilterName[]): FacetCounts {
   const out: FacetCounts = {};
   for (const name of attributes) {
     const counts = new Map<string, number>();
-    for (const { product } of hits) {
-      const value = product[name];
-      if (value !== null && value !== undefined) counts.set(String(value), (counts.get(String(value)) ?? 0) + 1);
+    for (const products of units) {
+      const values = new Set(products.map((p) => p[name]).filter((v) => v !== null && v !== undefined).map(String));
+      for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
     }
     out[name] = [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   }

@@ -102,6 +102,7 @@ export const pageSchema = {
       additionalProperties: { type: 'array', items: { type: 'object', required: ['value', 'count'], properties: { value: { type: 'string' }, count: { type: 'integer' } } } },
     },
     resultsCounted: { type: 'integer', description: 'how many top results the facets counted and collapse=name grouped (at most 1000; hybrid results end at its pool)' },
+    resultGroups: { type: 'integer', description: 'with collapse=name: how many display names those top results hold (the hits to page through); the facets then count names, so a count is the number of hits its filter gives' },
   },
 } as const;
 

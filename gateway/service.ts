@@ -11,7 +11,7 @@ import { UnknownModelVersionError } from '../projections/embeddings/errors.ts';
 import { badRequest, fromModelServer, notFound, unavailable } from './errors.ts';
 import { FILTER_NAMES, FilterValueCache, STRING_FILTERS, type KnownValues } from './filters.ts';
 import { imageUrl, inspectImage, readObject, type ImageInfo } from './images.ts';
-import { collapseByName, countFacets, facetAttributes, RESULT_SET_SIZE, type FacetCounts } from './result-sets.ts';
+import { collapseByName, countFacets, countGroupFacets, facetAttributes, RESULT_SET_SIZE, type FacetCounts } from './result-sets.ts';
 import { withTimeout } from '../platform/timeout.ts';
 import { applyUnderstanding, buildLexicon, leastCertain, understand, UNDERSTOOD_ATTRIBUTES, type Lexicon, type Understood } from '../projections/embeddings/understand.ts';
 
@@ -54,6 +54,8 @@ export interface PageDto {
   facets?: FacetCounts;
   /** How many top results the facets counted (and collapse=name grouped). */
   resultsCounted?: number;
+  /** With collapse=name: how many display names (hits to page through) those top results hold; the facets count these. */
+  resultGroups?: number;
 }
 
 export interface PageInput {
@@ -252,9 +254,10 @@ export class SearchService {
     const echo: QueryEcho = { kind: 'text', q, mode, filters };
     if (reading) Object.assign(echo, { understood: applied.items, searchedText: text }, relaxed.length > 0 ? { relaxed } : {});
     if (!top) return this.present(page, echo, base);
-    const extra: Pick<PageDto, 'facets' | 'resultsCounted'> = { resultsCounted: top.hits.length, ...(facets.length > 0 ? { facets: countFacets(top.hits, facets) } : {}) };
-    if (!collapse) return { ...this.present(page, echo, base), ...extra };
+    if (!collapse) return { ...this.present(page, echo, base), resultsCounted: top.hits.length, ...(facets.length > 0 ? { facets: countFacets(top.hits, facets) } : {}) };
+    // collapsed: the facets count names (groups), as the hits do
     const groups = collapseByName(top.hits);
+    const extra: Pick<PageDto, 'facets' | 'resultsCounted' | 'resultGroups'> = { resultsCounted: top.hits.length, resultGroups: groups.length, ...(facets.length > 0 ? { facets: countGroupFacets(groups, facets) } : {}) };
     const next = offset + k;
     return {
       ...this.present({ ...page, hits: [] }, echo, base),

@@ -129,6 +129,8 @@ type SearchPage {
   facets: [Facet!]
   "how many top results the facets counted and collapse grouped"
   resultsCounted: Int
+  "with collapse: how many display names those top results hold; the facets then count names"
+  resultGroups: Int
 }
 
 type FacetValue {

@@ -69,23 +69,48 @@ const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}
 const browser = await chromium.launch({ executablePath, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
 t.teardown(() => browser.close());
 
+// a results grid the page has finished loading (while a search runs, the previous grid stays, marked busy)
+const SETTLED = '.results-body:not([aria-busy]) .grid .card';
+
 t.test('chips, counts over the results, variants and the relaxed notice', async (t) => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   t.teardown(() => page.close());
-  await page.goto(`${url}/?q=${encodeURIComponent('dress not black for women')}&variants=grouped`);
-  await page.waitForSelector('.grid .card');
+  await page.goto(`${url}/?q=${encodeURIComponent('dress not black for women')}`); // collapsed by name: the default
+  await page.waitForSelector(SETTLED);
   await page.waitForSelector('#facets fieldset');
   const chips = await page.$$eval('.chip-understood', (els: Array<{ textContent: string | null }>) => els.map((e) => (e.textContent ?? '').replace('×', '').trim()));
   t.same(chips, ['Article type: Dresses', 'Colour: not Black', 'Gender: Women, Unisex'], 'what was understood, as chips');
   const dresses = events.filter((e) => e.articleType === 'Dresses' && e.gender === 'Women' && e.baseColour !== 'Black');
-  t.match(await page.textContent('.facets-hint'), `among the top ${dresses.length} results`, 'counts over the search\'s own results');
   const names = new Set(dresses.map((e) => e.productDisplayName));
+  t.match(await page.textContent('.facets-hint'), `among the top ${names.size} results`, 'counts over the search\'s own results, one per name as the cards are');
+  t.equal(Number(await page.textContent('label[for="f-articleType-Dresses"] .facet-count')), names.size, 'the Dresses count is the number of cards');
   t.equal((await page.$$('.grid > li')).length, names.size, 'one card per display name');
   t.ok((await page.$$eval('.variants summary', (els: Array<{ textContent: string | null }>) => els.map((e) => e.textContent))).every((s: string | null) => s === '2 variants'), 'each with its two variants to open');
 
+  // open the first card's variants: both products of its name, the other one a link to its own page
+  const firstId = Number(await page.getAttribute('.grid .card-link >> nth=0', 'data-product-id'));
+  const firstName = events.find((e) => e.productId === firstId)!.productDisplayName;
+  const partner = events.find((e) => e.productDisplayName === firstName && e.productId !== firstId)!;
+  const firstVariants = page.locator('.grid > li').first().locator('.variants');
+  t.notOk(await firstVariants.locator('li').first().isVisible(), 'variants start folded');
+  await firstVariants.locator('summary').click();
+  t.equal(await firstVariants.locator('li').count(), 2, 'opened: the two products of the name');
+  t.ok(await firstVariants.locator('li').first().isVisible(), 'and shown');
+  await firstVariants.locator(`a[href="products/${partner.productId}"]`).click();
+  await page.waitForURL(new RegExp(`/products/${partner.productId}$`));
+  await page.waitForSelector('.product-info h1');
+  t.equal(await page.textContent('.product-info h1'), partner.productDisplayName, 'a variant opens its own product page');
+  await page.goBack();
+  await page.waitForSelector(SETTLED);
+  await page.click('text=Show every variant as its own result');
+  await page.waitForURL(/variants=all/);
+  await page.waitForSelector(`.grid > li:nth-child(${dresses.length})`);
+  t.equal((await page.$$('.grid > li')).length, dresses.length, 'asked for, every variant is a card of its own');
+  t.equal(await page.locator('.variants').count(), 0, 'with no variants to open');
+
   await page.click('.chip-understood >> nth=1');
   await page.waitForURL(/ignore=baseColour/);
-  await page.waitForSelector('.grid .card');
+  await page.waitForSelector(SETTLED);
   t.same(await page.$$eval('.chip-understood', (els: Array<{ textContent: string | null }>) => els.map((e) => (e.textContent ?? '').replace('×', '').trim())), ['Article type: Dresses', 'Gender: Women, Unisex'], 'a removed chip is no longer applied');
 
   // navy blue tshirts are all Men's (i ≡ 2 mod 4 and ≡ 2 mod 3): the gender read from "her" is relaxed

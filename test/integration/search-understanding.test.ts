@@ -137,3 +137,27 @@ t.test('facets over the top results and variants collapsed by name, on the real 
   t.ok(collapsed.hits.every((h) => h.variants.count === 2 && h.variants.products[1]!.id - base === partner(h.product.id - base)), 'with its other product (i and i ± 12 share a name)');
 });
 
+
+t.test('collapsed by name: pages follow one another and a facet counts the hits its filter gives', async (t) => {
+  const app = await buildGateway({ search: new SearchCore(rt.db, { namespace: space.namespace }), encoder, s3: rt.s3 }, { defaultMode: 'name', understandQueries: false });
+  t.teardown(() => app.close());
+  type Collapsed = { hits: Array<{ product: { id: number; name: string } }>; nextOffset: number | null; facets: Record<string, Array<{ value: string; count: number }>> };
+  const get = async (query: string): Promise<Collapsed> => {
+    const res = await app.inject({ url: `/api/v1/search?q=anything&collapse=name&${query}` });
+    t.equal(res.statusCode, 200, res.body);
+    return res.json() as Collapsed;
+  };
+  const whole = await get('k=24');
+  t.equal(whole.hits.length, 12, 'twelve names');
+  const pages = [await get('k=5&offset=0'), await get('k=5&offset=5'), await get('k=5&offset=10')];
+  t.same(pages.flatMap((p) => p.hits.map((h) => h.product.id)), whole.hits.map((h) => h.product.id), 'pages of five names, one after another, neither overlapping nor skipping');
+  t.same(pages.map((p) => p.nextOffset), [5, 10, null], 'offsets count names, not products');
+
+  const faceted = await get('k=24&facets=articleType,baseColour,gender');
+  for (const attribute of ['articleType', 'baseColour', 'gender']) {
+    for (const { value, count } of faceted.facets[attribute]!) {
+      const filtered = await get(`k=24&${attribute}=${encodeURIComponent(value)}`);
+      t.equal(count, filtered.hits.length, `${attribute} ${value}: the count is the number of hits that filter gives`);
+    }
+  }
+});

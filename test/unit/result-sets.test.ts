@@ -4,7 +4,7 @@ import * as Minio from 'minio';
 import t from 'tap';
 import type { Encoder, ProductView, SearchBackend, SearchOptions } from '../../gateway/core.ts';
 import { buildGateway } from '../../gateway/index.ts';
-import { collapseByName, countFacets, facetAttributes, RESULT_SET_SIZE } from '../../gateway/result-sets.ts';
+import { collapseByName, countFacets, countGroupFacets, facetAttributes, RESULT_SET_SIZE } from '../../gateway/result-sets.ts';
 
 const product = (id: number, name: string | null, baseColour: string, articleType = 'Sunglasses'): ProductView => ({
   id, name, gender: 'Unisex', masterCategory: 'Accessories', subCategory: 'Eyewear', articleType, baseColour, season: 'Summer', usage: 'Casual', year: 2012, imageKey: null,
@@ -31,6 +31,10 @@ t.test('facets count the given hits per value, most frequent first', async (t) =
 t.test('collapse: one group per display name in the rank of its best hit', async (t) => {
   const groups = collapseByName(HITS);
   t.same(groups.map((g) => [g.hit.product.id, g.variants.map((v) => v.id)]), [[1, [1, 3, 6]], [2, [2, 5]], [4, [4]]]);
+  t.same(countGroupFacets(groups, ['articleType', 'baseColour']), {
+    articleType: [{ value: 'Sunglasses', count: 2 }, { value: 'Watches', count: 1 }],
+    baseColour: [{ value: 'Black', count: 3 }, { value: 'Brown', count: 2 }, { value: 'Gold', count: 1 }],
+  }, 'collapsed, a value counts the groups that have it (the hits its filter gives), once each');
 });
 
 t.test('the gateway: facets and collapsed pages come from the top results of the same search', async (t) => {
@@ -70,17 +74,20 @@ t.test('the gateway: facets and collapsed pages come from the top results of the
   const last = (await app.inject({ url: '/api/v1/search?q=shades&k=2&offset=2&collapse=name' })).json();
   t.same(last.hits.map((h: { product: { id: number } }) => h.product.id), [4]);
   t.equal(last.nextOffset, null);
+  const collapsedFacets = (await app.inject({ url: '/api/v1/search?q=shades&k=2&collapse=name&facets=articleType' })).json();
+  t.same([collapsedFacets.facets, collapsedFacets.resultsCounted, collapsedFacets.resultGroups], [{ articleType: [{ value: 'Sunglasses', count: 2 }, { value: 'Watches', count: 1 }] }, 6, 3], 'collapsed facets count names; six products in three names');
 
   const bad = await app.inject({ url: '/api/v1/search?q=shades&facets=colour' });
   t.equal(bad.statusCode, 400);
   t.match(bad.json().message, /facets takes attribute names/);
   t.equal((await app.inject({ url: '/api/v1/search?q=shades&collapse=brand' })).statusCode, 400);
 
-  const gql = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ search(q: "shades", k: 1, facets: ["baseColour"], collapse: "name") { hits { product { id } variants { count products { id } } } facets { attribute values { value count } } resultsCounted } }' } });
+  const gql = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ search(q: "shades", k: 1, facets: ["baseColour"], collapse: "name") { hits { product { id } variants { count products { id } } } facets { attribute values { value count } } resultsCounted resultGroups } }' } });
   t.equal(gql.statusCode, 200, gql.body);
   t.same(gql.json().data.search, {
     hits: [{ product: { id: 1 }, variants: { count: 3, products: [{ id: 1 }, { id: 3 }, { id: 6 }] } }],
     facets: [{ attribute: 'baseColour', values: [{ value: 'Black', count: 3 }, { value: 'Brown', count: 2 }, { value: 'Gold', count: 1 }] }],
     resultsCounted: 6,
+    resultGroups: 3,
   }, 'GraphQL in step with REST');
 });

@@ -148,7 +148,7 @@ class SearchPage {
         page = await api(`/search/image?${params}`, { method: 'POST', body, signal });
       } else {
         page = await cachedApi(`/search?${params}&${resultSetParams(state)}`, signal);
-        facets = this.loadFacets(state, signal, page.facets ?? null, page.resultsCounted ?? null);
+        facets = this.loadFacets(state, signal, page.facets ?? null, page.resultGroups ?? page.resultsCounted ?? null);
       }
       if (signal.aborted) return;
       this.renderResults(state, image, page);
@@ -273,9 +273,9 @@ class SearchPage {
       : h(
           'p',
           { class: 'variants-toggle muted' },
-          state.grouped
-            ? h('a', { href: href({ ...state, grouped: undefined, page: 1 }) }, 'Show every variant as its own result')
-            : h('a', { href: href({ ...state, grouped: true, page: 1 }) }, 'Group variants and count filters over these results'),
+          state.allVariants
+            ? h('a', { href: href({ ...state, allVariants: undefined, page: 1 }) }, 'Group variants of the same product')
+            : h('a', { href: href({ ...state, allVariants: true, page: 1 }) }, 'Show every variant as its own result'),
         );
     replace(this.results, relaxed, grouping, grid);
     this.renderPager(state, page);

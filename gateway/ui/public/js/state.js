@@ -22,9 +22,9 @@ export const DEFAULT_K = 24;
 export const MAX_OFFSET = 1000;
 
 /**
- * @typedef {{ q: string, mode: string | null, page: number, k: number, image: boolean, filters: Record<string, string[]>, ignore?: string[], grouped?: boolean }} SearchState
+ * @typedef {{ q: string, mode: string | null, page: number, k: number, image: boolean, filters: Record<string, string[]>, ignore?: string[], allVariants?: boolean }} SearchState
  * ignore: attributes the shopper removed from what the search understood (present only when some are);
- * grouped: variants collapsed by display name and filter counts over the search's own top results (present only when asked).
+ * allVariants: every product of a display name as its own result (present only when asked).
  */
 
 /** @returns {SearchState} */
@@ -59,7 +59,7 @@ export function parseSearch(search) {
   }
   const ignore = [...new Set(params.getAll('ignore'))].filter((v) => FILTERS.includes(v) && v !== 'year');
   if (ignore.length > 0) state.ignore = ignore;
-  if (params.get('variants') === 'grouped') state.grouped = true;
+  if (params.get('variants') === 'all') state.allVariants = true;
   return state;
 }
 
@@ -84,7 +84,7 @@ export function formatSearch(state) {
   if (state.mode && !state.image) params.set('mode', state.mode);
   for (const [name, value] of filterParams(state.filters)) params.append(name, value);
   if (!state.image) for (const name of state.ignore ?? []) params.append('ignore', name);
-  if (state.grouped && !state.image) params.set('variants', 'grouped');
+  if (state.allVariants && !state.image) params.set('variants', 'all');
   if (state.k !== DEFAULT_K) params.set('k', String(state.k));
   if (state.page > 1) params.set('page', String(state.page));
   const text = params.toString();
@@ -145,18 +145,16 @@ function structuredCloneFilters(filters) {
 
 /**
  * The extra parameters of a text search the results page sends: the attributes the shopper
- * removed from what was understood and, when grouped, facet counts over the search's own top
- * results and variants collapsed by display name.
+ * removed from what was understood, facet counts over the search's own top results, and variants
+ * collapsed by display name unless every variant was asked for.
  * @param {SearchState} state
  */
 export function resultSetParams(state) {
   const params = new URLSearchParams();
   if (state.image) return params;
   for (const name of state.ignore ?? []) params.append('ignore', name);
-  if (state.grouped) {
-    params.set('facets', FILTERS.join(','));
-    params.set('collapse', 'name');
-  }
+  params.set('facets', FILTERS.join(','));
+  if (!state.allVariants) params.set('collapse', 'name');
   return params;
 }
 

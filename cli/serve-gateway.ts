@@ -40,8 +40,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const db = createPool(config.databaseUrl, 16, GATEWAY_DB_TIMEOUTS);
   const encoder = createEncoderClient(options.modelServerAddress ?? config.modelServerAddress, 10_000);
   // The gateway caches the catalog's filter values itself (and reads them again when a request
-  // names a value it has not seen), so the core's own cache is kept short.
-  const search = new SearchCore(db, { filterValuesTtlMs: 1000, namespace: options.searchNamespace });
+  // names a value it has not seen); the core reads them anew each time it is asked.
+  const search = new SearchCore(db, { namespace: options.searchNamespace });
   const app = await buildGateway({ search, encoder, s3: createS3(config) }, { ...loadGatewayOptions(), logger, ...options.gateway });
   app.addHook('onClose', async () => {
     encoder.close();

@@ -2,6 +2,7 @@
 // status a client can act on: 4xx for what the request got wrong, 503 when a server the gateway
 // depends on (model server, database, object store) cannot be reached, 500 only for bugs.
 import { STATUS_CODES } from 'node:http';
+import { ConflictError, isTransient, NotFoundError } from '../platform/errors.ts';
 import { isDatabaseUnavailable } from '../projections/db.ts';
 import { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from '../projections/embeddings/errors.ts';
 
@@ -28,8 +29,14 @@ function codeFor(statusCode: number): string {
   switch (statusCode) {
     case 400:
       return 'BAD_USER_INPUT';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'FORBIDDEN';
     case 404:
       return 'NOT_FOUND';
+    case 409:
+      return 'CONFLICT';
     case 413:
       return 'PAYLOAD_TOO_LARGE';
     case 415:
@@ -42,6 +49,8 @@ function codeFor(statusCode: number): string {
 }
 
 export const badRequest = (message: string): GatewayError => new GatewayError(400, message);
+export const unauthorized = (message: string): GatewayError => new GatewayError(401, message);
+export const forbidden = (message: string): GatewayError => new GatewayError(403, message);
 export const notFound = (message: string): GatewayError => new GatewayError(404, message);
 export const tooLarge = (message: string): GatewayError => new GatewayError(413, message);
 export const unsupportedMedia = (message: string): GatewayError => new GatewayError(415, message);
@@ -110,8 +119,9 @@ export function classify(err: unknown): ErrorBody & { code: string } {
   });
   if (err instanceof GatewayError) return body(err.statusCode, err.message, err.code);
   if (!(err instanceof Error)) return body(500, 'internal error');
-  // The search core's refusals.
-  if (err instanceof ProductNotFoundError) return body(404, err.message);
+  // The search core's refusals, and the typed refusals of the commands behind the admin routes.
+  if (err instanceof ProductNotFoundError || err instanceof NotFoundError) return body(404, err.message);
+  if (err instanceof ConflictError) return body(409, err.message);
   if (err instanceof SearchUnavailableError || err instanceof UnknownModelVersionError) return body(503, `${err.message}; try again shortly`);
   if (err instanceof DimensionMismatchError) return body(503, `the model server and the search index disagree (${err.message}); try again shortly`);
   const statusCode = (err as { statusCode?: unknown }).statusCode;
@@ -123,5 +133,6 @@ export function classify(err: unknown): ErrorBody & { code: string } {
   }
   if (isDatabaseStall(err)) return body(503, `the database is not answering (${err.message}); try again shortly`);
   if (isConnectionError(err)) return body(503, 'a backing service (database or object store) is unavailable; try again shortly');
+  if (isTransient(err)) return body(503, 'a backing service is unavailable; try again shortly');
   return body(500, 'internal error');
 }

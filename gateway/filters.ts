@@ -44,7 +44,12 @@ export function pickFilters(source: Record<string, unknown> | null | undefined):
 
 export type KnownValues = Partial<Record<FilterName, ReadonlyArray<string | number>>>;
 
-/** The catalog's filter values, read through `load` at most once per `ttlMs` (and on a miss, once per second). */
+/**
+ * The catalog's filter values, read through `load` at most once per `ttlMs` (and on a miss, once
+ * per second): the gateway's one copy of them, for the check of filters and for the lexicon of
+ * query understanding.
+  private known: KnownValues | undefined;
+ */
 export class FilterValueCache {
   private values: Map<FilterName, Set<string>> | undefined;
   private loadedAt = 0;
@@ -60,6 +65,7 @@ export class FilterValueCache {
     if (this.values && this.now() - this.loadedAt <= maxAgeMs) return this.values;
     this.loading ??= this.load()
       .then((known) => {
+        this.known = known;
         const values = new Map<FilterName, Set<string>>();
         for (const name of FILTER_NAMES) values.set(name, new Set((known[name] ?? []).map(String)));
         this.values = values;
@@ -78,6 +84,12 @@ export class FilterValueCache {
       const known = values.get(name) ?? new Set<string>();
       for (const value of filters[name] ?? []) if (!known.has(String(value))) out.push({ name, value: String(value) });
     }
+  /** The values as loaded (the same object until they are read again). */
+  async current(): Promise<KnownValues> {
+    await this.fresh(this.ttlMs);
+    return this.known!;
+  }
+
     return out;
   }
 

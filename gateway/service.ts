@@ -1,7 +1,8 @@
 // The one place the gateway's search logic lives: REST routes and GraphQL resolvers both call it.
-// It checks inputs (the REST schemas check them too, for the OpenAPI document and early 400s, but
-// GraphQL and future callers rely on these checks), encodes the query with the model version that
-// is live in the index, calls the search core, and shapes results with their image URLs.
+// It checks inputs, encodes the query with the model version that is live in the index (resolved
+// once per request), calls the search core, and shapes results with their image URLs. A page
+// (k, offset) arrives checked once: by the REST route's schema (which also documents it in the
+// OpenAPI document), or by page() for a caller without one (GraphQL).
 import type * as Minio from 'minio';
 import { buckets } from '../platform/s3.ts';
 import type { GatewayOptions, SearchMode } from './config.ts';
@@ -58,9 +59,13 @@ export interface PageDto {
   resultGroups?: number;
 }
 
-export interface PageInput {
-  k?: number;
-  offset?: number;
+/** A page of results, already checked against the limits (page() checks one). */
+export interface Page {
+  k: number;
+  offset: number;
+}
+
+export interface PageInput extends Page {
   filters?: SearchFilters;
 }
 
@@ -107,7 +112,8 @@ export class SearchService {
 
   // ---- inputs ----
 
-  private page(input: PageInput): { k: number; offset: number } {
+  /** The one check of k and offset for a caller whose input no schema checked (GraphQL). */
+  page(input: { k?: number; offset?: number }): Page {
     const k = input.k ?? DEFAULT_K;
     const offset = input.offset ?? 0;
     if (!Number.isInteger(k) || k < 1 || k > this.options.maxK) throw badRequest(`k must be an integer from 1 to ${this.options.maxK}, got ${k}`);
@@ -209,7 +215,7 @@ export class SearchService {
 
   /** The lexicon of the catalog's values as the search core has them now (rebuilt when they change). */
   private async currentLexicon(): Promise<Lexicon> {
-    const values = await this.deps.search.filterValues();
+    const values = await this.filterValues.current();
     if (this.lexicon?.from !== values) this.lexicon = { from: values, lexicon: buildLexicon(values) };
     return this.lexicon.lexicon;
   }
@@ -224,7 +230,7 @@ export class SearchService {
   async searchText(input: TextInput, base: string): Promise<PageDto> {
     const q = this.query(input.q);
     const mode = this.mode(input.mode);
-    const { k, offset } = this.page(input);
+    const { k, offset } = input;
     const filters = await this.filters(input.filters);
     const ignore = this.ignored(input.ignore);
     const reading = (input.understand ?? this.options.understandQueries) ? understand(q, await this.currentLexicon()) : undefined;
@@ -272,14 +278,14 @@ export class SearchService {
   }
 
   async searchImage(bytes: Buffer, input: PageInput & { filename?: string }, base: string): Promise<PageDto> {
-    const { k, offset } = this.page(input);
+    const { k, offset } = input;
     const filters = await this.filters(input.filters);
     const image = await inspectImage(bytes, this.options.maxImagePixels);
     return this.imagePage(bytes, { k, offset, filters }, { kind: 'image', source: 'upload', ...(input.filename ? { filename: input.filename } : {}), image, filters }, base);
   }
 
   async searchImageObject(objectKey: string, input: PageInput, base: string): Promise<PageDto> {
-    const { k, offset } = this.page(input);
+    const { k, offset } = input;
     const filters = await this.filters(input.filters);
     const bytes = await readObject(this.deps.s3, buckets.uploads, objectKey, this.options.uploadLimitBytes);
     const image = await inspectImage(bytes, this.options.maxImagePixels);
@@ -295,7 +301,7 @@ export class SearchService {
   }
 
   async similar(productId: number, input: PageInput, base: string): Promise<PageDto> {
-    const { k, offset } = this.page(input);
+    const { k, offset } = input;
     const filters = await this.filters(input.filters);
     await this.productById(productId, base);
     const page = await this.deps.search.moreLikeThis(productId, { k, offset, filters });

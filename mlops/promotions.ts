@@ -4,6 +4,7 @@
 import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
 import { ModelStore } from '../models/store.ts';
+import { ConflictError, NotFoundError } from '../platform/errors.ts';
 import type { ModelPromoted } from '../schemas/types.generated.ts';
 import type { EventProducer } from '../streams/producer.ts';
 import { topics } from '../streams/topics.ts';
@@ -18,13 +19,19 @@ export interface PromotionDeps {
   encoder?: Encoder;
 }
 
-export class PromotionError extends Error {
+/** A promotion by hand that conflicts with the log: the version is already the champion, or there is nothing to roll back to. */
+export class PromotionError extends ConflictError {
   override name = 'PromotionError';
+}
+
+/** A promotion by hand of a version that is stored nowhere. */
+export class UnknownVersionError extends NotFoundError {
+  override name = 'UnknownVersionError';
 }
 
 export async function promoteByHand(deps: PromotionDeps, input: { version: string; modelName: string; identity: string; reason?: string; force?: boolean }): Promise<ModelPromoted> {
   if (!input.force && !(await new ModelStore({ cacheDir: deps.cacheDir, s3: deps.s3 }).available(input.version))) {
-    throw new PromotionError(`model version ${input.version} is neither in MinIO (vitrina-models/${input.version}/model.json), the cache nor the repository; --force promotes it anyway`);
+    throw new UnknownVersionError(`model version ${input.version} is neither in MinIO (vitrina-models/${input.version}/model.json), the cache nor the repository; --force promotes it anyway`);
   }
   const champion = await currentChampion({ kafka: deps.kafka, codec: deps.producer.codec, encoder: deps.encoder }, input.modelName).catch(() => undefined);
   if (champion?.version === input.version && champion.from === 'promotions') throw new PromotionError(`${input.version} is already the champion of ${input.modelName}`);

@@ -37,6 +37,19 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 /**
+ * A request's refusals that are the caller's to fix, by kind, so every front end (the gateway's
+ * statuses, the CLI's exit) maps them by class and never by the words of the message.
+ */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** The request conflicts with the current state (promoting the champion again, nothing to roll back to). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+/**
  * node-postgres' failures that carry no code: a connect timeout (the server accepted the TCP
  * connection but never answered, e.g. stopped), a pool with no free client in time, a query
  * timeout, and a session cut off by a server that died.

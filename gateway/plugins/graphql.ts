@@ -15,7 +15,7 @@ import { checkGraphqlRequest, HOW_TO_SEND } from '../graphql/request.ts';
 import { typeDefs } from '../graphql/schema.ts';
 import { parseBounded, QueryRefused, SHAPE_LIMITS, shapeErrors } from '../graphql/shape.ts';
 import { requestBase } from '../http.ts';
-import type { ProductDto, SearchService } from '../service.ts';
+import type { PageInput, ProductDto, SearchService } from '../service.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -55,7 +55,6 @@ function filters(input: Filters): SearchFilters {
   return out;
 }
 
-const page = (args: PageArgs): { k?: number; offset?: number; filters: SearchFilters } => ({ k: opt(args.k), offset: opt(args.offset), filters: filters(args.filters) });
 
 /** The core's facets as a list of {attribute, values: [{value, count}]}. */
 function facetList(facets: unknown): Array<{ attribute: string; values: Array<{ value: string; count: number }> }> {
@@ -120,6 +119,8 @@ export function formatErrors(execution: { data?: unknown; errors?: readonly Grap
 
 export const graphqlPlugin: FastifyPluginAsync<GraphqlOptions> = async (app, { service, extensions = [], graphiql = false }) => {
   const { options } = service;
+  // GraphQL's Int arguments carry no limits: the service checks the page once (REST's schemas do it there).
+  const page = (args: PageArgs): PageInput => ({ ...service.page({ k: opt(args.k), offset: opt(args.offset) }), filters: filters(args.filters) });
   const resolvers: IResolvers = {
     Query: {
       search: (_root, args: PageArgs & { q: string; mode?: SearchMode | null; understand?: boolean | null; ignore?: string[] | null; facets?: string[] | null; collapse?: string | null }, ctx: MercuriusContext) =>

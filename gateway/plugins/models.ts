@@ -2,12 +2,17 @@
 // GET /models/:version, GET /training-runs, GET /training-runs/:runId, and the admin commands
 // POST /training-runs, POST /models/:version/promote, POST /models/rollback. The commands only
 // publish events; they are injected (commands) so the gateway does not depend on the MLOps code,
-// and need `Authorization: Bearer <VITRINA_ADMIN_TOKEN>`, checked by an injected guard
-// (mlops/admin-token.ts adminGuard) before anything else about the request — without a configured
-// token they are off (403).
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+// and need `Authorization: Bearer <VITRINA_ADMIN_TOKEN>`, checked by the gateway's one admin hook
+// (gateway/admin-auth.ts, with mlops/admin-token.ts adminGuard) before anything else about the
+// request — without a configured token they are off (403). A command's refusal is a typed error
+// (platform/errors.ts NotFoundError, ConflictError) that the gateway's one error mapping answers.
+import type { FastifyPluginAsync } from 'fastify';
 import type { Db } from '../../projections/db.ts';
 import { championOf, getModel, getTrainingRun, listModels, listTrainingRuns } from '../../projections/model-registry/queries.ts';
+import { adminAuthentication, type AdminGuard } from '../admin-auth.ts';
+import { notFound } from '../errors.ts';
+
+export type { AdminGuard };
 
 export interface ModelCommands {
   requestTraining(input: { requestedBy: string; seed?: number; testFraction?: number; parameters?: Record<string, string> }): Promise<{ runId: string }>;
@@ -23,10 +28,6 @@ export interface ModelRoutesOptions {
   admin: AdminGuard | undefined;
 }
 
-export interface AdminGuard {
-  verify(presented: string | undefined): string;
-}
-
 // The commands read whole topics (the promotions log) and check the model store before they
 // publish: seconds, not the milliseconds of a search, so they get 30 s instead of the gateway's
 // 4 s request deadline (gateway/deadline.ts).
@@ -35,25 +36,7 @@ const COMMAND_DEADLINE = { deadlineMs: 30_000 };
 const UI_STATUS: Record<string, string> = { champion: 'champion', candidate: 'challenger', rejected: 'rejected', retired: 'retired', known: 'retired' };
 
 export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, { db, modelName, commands, admin }) => {
-  const identities = new WeakMap<FastifyRequest, string>();
-  // An onRequest hook: the token is checked before the body is parsed or validated, so a caller
-  // without it learns nothing about what the body should be.
-  const authenticate = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    if (!admin) return reply.code(403).send({ error: 'Forbidden', message: 'admin actions are off: start the gateway with VITRINA_ADMIN_TOKEN set', statusCode: 403 });
-    const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-    try {
-      identities.set(request, admin.verify(presented));
-      return undefined;
-    } catch {
-      return reply.code(401).send({ error: 'Unauthorized', message: 'send the admin token as "Authorization: Bearer <token>"', statusCode: 401 });
-    }
-  };
-  const identityOf = (request: FastifyRequest): string => identities.get(request)!;
-  const failed = (reply: FastifyReply, err: unknown) => {
-    const message = (err as Error).message;
-    const code = /already the champion|no earlier champion/.test(message) ? 409 : /neither in MinIO/.test(message) ? 404 : 503;
-    return reply.code(code).send({ error: code === 409 ? 'Conflict' : code === 404 ? 'Not Found' : 'Service Unavailable', message, statusCode: code });
-  };
+  const { onRequest: authenticate, identityOf } = adminAuthentication(admin);
 
   app.get('/models', async () => {
     const [{ models }, { champion, promotions }] = await Promise.all([listModels(db, { modelName, limit: 100 }), championOf(db, modelName)]);
@@ -75,9 +58,10 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
     };
   });
 
-  app.get<{ Params: { version: string } }>('/models/:version', async (request, reply) => {
+  app.get<{ Params: { version: string } }>('/models/:version', async (request) => {
     const model = await getModel(db, request.params.version, modelName);
-    return model ?? reply.code(404).send({ error: 'Not Found', message: `no model version ${request.params.version}`, statusCode: 404 });
+    if (!model) throw notFound(`no model version ${request.params.version}`);
+    return model;
   });
 
   app.get('/training-runs', async () => {
@@ -104,9 +88,10 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
     };
   });
 
-  app.get<{ Params: { runId: string } }>('/training-runs/:runId', async (request, reply) => {
+  app.get<{ Params: { runId: string } }>('/training-runs/:runId', async (request) => {
     const run = await getTrainingRun(db, request.params.runId);
-    return run ?? reply.code(404).send({ error: 'Not Found', message: `no training run ${request.params.runId}`, statusCode: 404 });
+    if (!run) throw notFound(`no training run ${request.params.runId}`);
+    return run;
   });
 
   const trainBody = {
@@ -115,34 +100,19 @@ export const modelRoutes: FastifyPluginAsync<ModelRoutesOptions> = async (app, {
     properties: { seed: { type: 'integer', minimum: 0 }, testFraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, parameters: { type: 'object', additionalProperties: { type: 'string' } } },
   } as const;
   app.post<{ Body: { seed?: number; testFraction?: number; parameters?: Record<string, string> } }>('/training-runs', { onRequest: authenticate, config: COMMAND_DEADLINE, schema: { body: trainBody } }, async (request, reply) => {
-    const identity = identityOf(request);
-    try {
-      const { runId } = await commands.requestTraining({ requestedBy: identity, ...(request.body ?? {}) });
-      return reply.code(202).send({ runId });
-    } catch (err) {
-      return failed(reply, err);
-    }
+    const { runId } = await commands.requestTraining({ requestedBy: identityOf(request), ...(request.body ?? {}) });
+    return reply.code(202).send({ runId });
   });
 
   const reasonBody = { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } } as const;
   app.post<{ Params: { version: string }; Body: { reason?: string } }>('/models/:version/promote', { onRequest: authenticate, config: COMMAND_DEADLINE, schema: { body: reasonBody } }, async (request, reply) => {
-    const identity = identityOf(request);
-    try {
-      const event = await commands.promote({ version: request.params.version, identity, reason: request.body?.reason });
-      return reply.code(202).send({ champion: event.version, previousVersion: event.previousVersion });
-    } catch (err) {
-      return failed(reply, err);
-    }
+    const event = await commands.promote({ version: request.params.version, identity: identityOf(request), reason: request.body?.reason });
+    return reply.code(202).send({ champion: event.version, previousVersion: event.previousVersion });
   });
 
   app.post<{ Body: { reason?: string } }>('/models/rollback', { onRequest: authenticate, config: COMMAND_DEADLINE, schema: { body: reasonBody } }, async (request, reply) => {
-    const identity = identityOf(request);
-    try {
-      const event = await commands.rollback({ identity, reason: request.body?.reason });
-      return reply.code(202).send({ champion: event.version, previousVersion: event.previousVersion });
-    } catch (err) {
-      return failed(reply, err);
-    }
+    const event = await commands.rollback({ identity: identityOf(request), reason: request.body?.reason });
+    return reply.code(202).send({ champion: event.version, previousVersion: event.previousVersion });
   });
 };
 

@@ -27,7 +27,7 @@ export const productRoutes: FastifyPluginAsync<ProductRoutesOptions> = async (ap
     async (request) => service.productById(request.params.id, requestBase(request, options)),
   );
 
-  app.get<{ Params: { id: number }; Querystring: { k?: number; offset?: number } & Record<string, unknown> }>(
+  app.get<{ Params: { id: number }; Querystring: { k: number; offset: number } & Record<string, unknown> }>(
     '/products/:id/similar',
     {
       schema: {

@@ -17,7 +17,8 @@ export interface SearchRoutesOptions {
 
 export { UPLOAD_FIELD };
 
-type PageQuery = { k?: number; offset?: number } & Record<string, unknown>;
+// k and offset: checked, and defaulted, by the route's schema (pageQuerystring); the service does not check them again.
+type PageQuery = { k: number; offset: number } & Record<string, unknown>;
 
 /** Documents the multipart form of the image route (validation of that form is done by the handler). */
 function withMultipart(schema: FastifySchema): FastifySchema {

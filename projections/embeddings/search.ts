@@ -71,8 +71,6 @@ export interface SearchCoreOptions {
   rrfK?: number;
   /** What one boosted attribute is worth: cosine distance in the vector modes (default 0.03); hybrid scores get this share of one first place, 1 / (rrfK + 1). */
   boostWeight?: number;
-  /** How long filterValues() answers from memory, in ms. Default 30000. */
-  filterValuesTtlMs?: number;
   /** A filtered search whose filters pass at most this many rows ranks them exactly instead of through HNSW. Default 5000; 0 never. */
   exactBelow?: number;
 }
@@ -140,10 +138,8 @@ export class SearchCore {
   private readonly maxScanTuples: number;
   private readonly hybridPool: number;
   private readonly rrfK: number;
-  private readonly filterValuesTtlMs: number;
   private readonly exactBelow: number;
   private readonly boostWeight: number;
-  private filterValuesCache: { version: string; at: number; values: Record<string, string[]> } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -154,7 +150,6 @@ export class SearchCore {
     this.maxScanTuples = positiveInteger('maxScanTuples', options.maxScanTuples ?? 20_000);
     this.hybridPool = options.hybridPool ?? 100;
     this.rrfK = options.rrfK ?? 60;
-    this.filterValuesTtlMs = options.filterValuesTtlMs ?? 30_000;
     this.exactBelow = options.exactBelow ?? 5_000;
     this.boostWeight = options.boostWeight ?? 0.03;
   }
@@ -269,12 +264,8 @@ export class SearchCore {
   /** The values each attribute takes in the live version (cached for a short while). */
   async filterValues(): Promise<Record<string, string[]>> {
     return this.session(undefined, async (client, target) => {
-      const cached = this.filterValuesCache;
-      if (cached && cached.version === target.version && Date.now() - cached.at < this.filterValuesTtlMs) return cached.values;
       const counts = await this.countValues(client, target, {});
-      const values = Object.fromEntries(Object.entries(counts).map(([name, list]) => [name, list.map((c) => c.value).sort()]));
-      this.filterValuesCache = { version: target.version, at: Date.now(), values };
-      return values;
+      return Object.fromEntries(Object.entries(counts).map(([name, list]) => [name, list.map((c) => c.value).sort()]));
     });
   }
 

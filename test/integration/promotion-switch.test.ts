@@ -171,7 +171,7 @@ t.test('searches never fail, come back empty or mix versions through a promotion
   const app = await withEnv({ VITRINA_MODEL_NAME: modelName, VITRINA_ADMIN_TOKEN: token }, async () =>
     // Pages are checked against the raw vector ranking; query understanding (its own tests) would
     // read "blue", "jeans" and "red" in the searchers' queries as filters.
-    buildGateway({ search: new SearchCore(db, { namespace, filterValuesTtlMs: 1000 }), encoder, s3: rt.s3 }, { plugins: adminPlugins(rt), graphqlExtensions: adminGraphqlExtensions(rt), understandQueries: false }),
+    buildGateway({ search: new SearchCore(db, { namespace }), encoder, s3: rt.s3 }, { plugins: adminPlugins(rt), graphqlExtensions: adminGraphqlExtensions(rt), understandQueries: false }),
   );
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });

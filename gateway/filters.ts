@@ -48,10 +48,10 @@ export type KnownValues = Partial<Record<FilterName, ReadonlyArray<string | numb
  * The catalog's filter values, read through `load` at most once per `ttlMs` (and on a miss, once
  * per second): the gateway's one copy of them, for the check of filters and for the lexicon of
  * query understanding.
-  private known: KnownValues | undefined;
  */
 export class FilterValueCache {
   private values: Map<FilterName, Set<string>> | undefined;
+  private known: KnownValues | undefined;
   private loadedAt = 0;
   private loading: Promise<Map<FilterName, Set<string>>> | undefined;
 

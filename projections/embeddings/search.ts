@@ -261,7 +261,7 @@ export class SearchCore {
     return this.session(undefined, (client, target) => this.countValues(client, target, filters));
   }
 
-  /** The values each attribute takes in the live version (cached for a short while). */
+  /** The values each attribute takes in the live version, read anew on each call (the gateway caches them: gateway/filters.ts FilterValueCache). */
   async filterValues(): Promise<Record<string, string[]>> {
     return this.session(undefined, async (client, target) => {
       const counts = await this.countValues(client, target, {});

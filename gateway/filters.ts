@@ -65,10 +65,10 @@ export class FilterValueCache {
     if (this.values && this.now() - this.loadedAt <= maxAgeMs) return this.values;
     this.loading ??= this.load()
       .then((known) => {
-        this.known = known;
         const values = new Map<FilterName, Set<string>>();
         for (const name of FILTER_NAMES) values.set(name, new Set((known[name] ?? []).map(String)));
         this.values = values;
+        this.known = known;
         this.loadedAt = this.now();
         return values;
       })
@@ -84,13 +84,13 @@ export class FilterValueCache {
       const known = values.get(name) ?? new Set<string>();
       for (const value of filters[name] ?? []) if (!known.has(String(value))) out.push({ name, value: String(value) });
     }
+    return out;
+  }
+
   /** The values as loaded (the same object until they are read again). */
   async current(): Promise<KnownValues> {
     await this.fresh(this.ttlMs);
     return this.known!;
-  }
-
-    return out;
   }
 
   /** Throws a 400 naming every filter value the catalog does not hold. */

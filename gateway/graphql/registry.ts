@@ -2,8 +2,10 @@
 // data split), metrics history, promotions, the current champion and the training runs, resolved
 // by the same read queries as the REST routes (projections/model-registry/queries.ts). Added to
 // the one /graphql endpoint as a GraphqlExtension, so the depth and cost limits apply to it too:
-// list fields multiply the cost of their selection by `limit`, and fields that need another query
-// (a version's evaluations, a run's detail) weigh more than plain fields.
+// list fields multiply the cost of their selection by `limit`, and each field weighs the database
+// queries its resolver runs (WEIGHTS.dbQuery each): a version's detail is three (the version, its
+// evaluations, its promotions), the champion two more, a run one. A detail field of a version or
+// run from a list re-reads that detail, so it is priced as the read.
 import type { IResolvers } from 'mercurius';
 import type { Db } from '../../projections/db.ts';
 import {
@@ -18,9 +20,16 @@ import {
   type TrainingRunSummary,
 } from '../../projections/model-registry/queries.ts';
 import { badRequest } from '../errors.ts';
+import { WEIGHTS } from './limits.ts';
 import type { GraphqlExtension } from '../plugins/graphql.ts';
 
 export const MAX_REGISTRY_LIMIT = 100;
+
+/** What each read costs, in the database queries it runs (projections/model-registry/queries.ts). */
+const MODEL_DETAIL = 3 * WEIGHTS.dbQuery; // getModel: the version, its evaluations, its promotions
+const CHAMPION = 2 * WEIGHTS.dbQuery; // championOf: the champion, the promotions
+const MODEL_LIST = 2 * WEIGHTS.dbQuery; // listModels: the champions, the versions
+const RUN = WEIGHTS.dbQuery; // getTrainingRun, listTrainingRuns: one query
 
 export const registryTypeDefs = /* GraphQL */ `
 "A named number: a metric, a loss."
@@ -113,13 +122,13 @@ type ModelVersion {
   latestMetrics: [Metric!]
   latestEvaluationId: String
   "training parameters"
-  parameters: [Entry!] @cost(weight: 5)
+  parameters: [Entry!] @cost(weight: ${MODEL_DETAIL})
   "the metrics history, oldest first"
-  evaluations: [Evaluation!]! @cost(weight: 5)
+  evaluations: [Evaluation!]! @cost(weight: ${MODEL_DETAIL})
   "the promotions to and from this version, oldest first"
-  promotions: [Promotion!]! @cost(weight: 5)
+  promotions: [Promotion!]! @cost(weight: ${MODEL_DETAIL})
   "the training run that made it"
-  trainingRun: TrainingRun @cost(weight: 5)
+  trainingRun: TrainingRun @cost(weight: ${RUN})
 }
 
 type Split {
@@ -212,31 +221,31 @@ type TrainingRun {
   finalLoss: Float
   error: String
   updatedAt: String
-  parameters: [Entry!] @cost(weight: 5)
-  trainingParameters: [Entry!] @cost(weight: 5)
-  split: Split! @cost(weight: 5)
-  curve: [CurvePoint!]! @cost(weight: 5)
-  trainingMetrics: [Metric!] @cost(weight: 5)
-  durationMs: Float @cost(weight: 5)
+  parameters: [Entry!] @cost(weight: ${RUN})
+  trainingParameters: [Entry!] @cost(weight: ${RUN})
+  split: Split! @cost(weight: ${RUN})
+  curve: [CurvePoint!]! @cost(weight: ${RUN})
+  trainingMetrics: [Metric!] @cost(weight: ${RUN})
+  durationMs: Float @cost(weight: ${RUN})
   "the promoter's decision; null until decided"
-  decision: Decision @cost(weight: 5)
+  decision: Decision @cost(weight: ${RUN})
   "the version it trained"
-  model: ModelVersion @cost(weight: 5)
+  model: ModelVersion @cost(weight: ${MODEL_DETAIL})
 }
 
 extend type Query {
   "the champion of a model (default: the gateway's model name); null before any promotion"
-  champion(modelName: String): ModelVersion @cost(weight: 5)
+  champion(modelName: String): ModelVersion @cost(weight: ${CHAMPION + MODEL_DETAIL})
   "model versions, newest first"
-  modelVersions(modelName: String, status: String, limit: Int = 20, offset: Int = 0): [ModelVersion!]! @cost(weight: 5, multiplier: "limit")
+  modelVersions(modelName: String, status: String, limit: Int = 20, offset: Int = 0): [ModelVersion!]! @cost(weight: ${MODEL_LIST}, multiplier: "limit")
   "one version of a model (default: the gateway's model name); null if unknown"
-  modelVersion(version: String!, modelName: String): ModelVersion @cost(weight: 5)
+  modelVersion(version: String!, modelName: String): ModelVersion @cost(weight: ${MODEL_DETAIL})
   "the promotions of a model, oldest first"
-  promotions(modelName: String): [Promotion!]! @cost(weight: 5)
+  promotions(modelName: String): [Promotion!]! @cost(weight: ${CHAMPION})
   "training runs, newest first"
-  trainingRuns(modelName: String, status: String, limit: Int = 20, offset: Int = 0): [TrainingRun!]! @cost(weight: 5, multiplier: "limit")
+  trainingRuns(modelName: String, status: String, limit: Int = 20, offset: Int = 0): [TrainingRun!]! @cost(weight: ${RUN}, multiplier: "limit")
   "one training run; null if unknown"
-  trainingRun(runId: String!): TrainingRun @cost(weight: 5)
+  trainingRun(runId: String!): TrainingRun @cost(weight: ${RUN})
 }
 `;
 

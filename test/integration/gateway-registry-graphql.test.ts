@@ -4,7 +4,11 @@
 // promotions, the champion and the training runs must be the rows the events made, equal to what
 // REST answers; bad arguments and queries over the depth and cost limits are 400s.
 import crypto from 'node:crypto';
+import { buildSchema, parse, validate } from 'graphql';
 import t from 'tap';
+import { limitsRule, WEIGHTS } from '../../gateway/graphql/limits.ts';
+import { registryTypeDefs } from '../../gateway/graphql/registry.ts';
+import { typeDefs } from '../../gateway/graphql/schema.ts';
 import { ensureMlopsTopics } from '../../runtime/mlops-processors.ts';
 import { createRuntime } from '../../runtime/runtime.ts';
 import { buildTrainingRequest } from '../../mlops/requests.ts';
@@ -163,9 +167,42 @@ t.test('GraphQL serves the model registry: versions, lineage, metrics history, c
   const deep = await graphql('{ trainingRuns { model { trainingRun { model { trainingRun { model { trainingRun { model { version } } } } } } } } }');
   t.equal(deep.status, 400, 'nesting past the depth limit is refused');
   t.match(deep.body.errors?.[0], { extensions: { code: 'QUERY_TOO_DEEP' } });
-  const heavy = 'modelVersions(limit: 100) { trainingRun { model { trainingRun { model { evaluations { metrics { name value } } } } } } }';
-  const costly = await graphql(`{ a: ${heavy} b: ${heavy} }`);
-  t.equal(costly.status, 400, 'a query over the cost limit is refused before it runs');
+  const heavy = (limit: number): string => `modelVersions(limit: ${limit}) { trainingRun { model { trainingRun { model { evaluations { metrics { name value } } } } } } }`;
+  const costly = await graphql(`{ a: ${heavy(100)} }`);
+  t.equal(costly.status, 400, 'a query over the cost limit (up to 900 database queries) is refused before it runs');
   t.match(costly.body.errors?.[0], { extensions: { code: 'QUERY_TOO_COSTLY' } });
-  t.equal((await graphql(`{ a: ${heavy} }`)).status, 200, 'half of it is within the limit');
+  t.equal((await graphql(`{ a: ${heavy(5)} }`)).status, 200, 'the same for five versions is within the limit');
+
+  // Each registry field weighs the database queries it runs: counted here on the real pool.
+  const schema = buildSchema(`${typeDefs}\n${registryTypeDefs}`);
+  const costOf = (query: string, variables: Record<string, unknown>): number => {
+    const errors = validate(schema, parse(query), [limitsRule({ maxDepth: 100, maxCost: 0 }, variables)]);
+    return Number(errors.find((e) => e.extensions.code === 'QUERY_TOO_COSTLY')?.extensions.cost ?? 0);
+  };
+  const realQuery = rt.db.query.bind(rt.db) as (...args: unknown[]) => unknown;
+  let sqlQueries = 0;
+  (rt.db as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    sqlQueries += 1;
+    return realQuery(...args);
+  };
+  t.teardown(() => {
+    (rt.db as unknown as { query: unknown }).query = realQuery;
+  });
+  const single = {
+    champion: '{ champion { version trainingRun { runId } } }',
+    modelVersions: '{ modelVersions(limit: 2) { version parameters { key } evaluations { evaluationId } promotions { version } } }',
+    modelVersion: 'query($v: String!) { modelVersion(version: $v) { version trainingRun { runId model { version } } } }',
+    promotions: '{ promotions { version } }',
+    trainingRuns: '{ trainingRuns(limit: 2) { runId parameters { key } trainingParameters { key } split { key } curve { epoch } trainingMetrics { name } durationMs decision { decision } model { version } } }',
+    trainingRun: 'query($run: String!) { trainingRun(runId: $run) { runId } }',
+  };
+  for (const [field, query] of Object.entries(single)) {
+    const variables = { v: challenger, run: runA };
+    const before = sqlQueries;
+    const answer = await graphql(query, variables);
+    t.equal(answer.status, 200, `${field}: answered`);
+    const ran = sqlQueries - before;
+    const cost = costOf(query, variables);
+    t.ok(ran > 0 && cost >= ran * WEIGHTS.dbQuery, `${field}: costs ${cost}, at least ${WEIGHTS.dbQuery} for each of the ${ran} database queries it ran`);
+  }
 });

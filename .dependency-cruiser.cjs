@@ -47,6 +47,13 @@ module.exports = {
       to: { path: '^processors/', pathNot: '^processors/$1/' },
     },
     {
+      name: 'projection-reads-another-through-queries',
+      comment: "a projection reads another projection only through that one's queries module (projections/<name>/queries.ts), so the dependency shows",
+      severity: 'error',
+      from: { path: '^projections/([^/]+)/' },
+      to: { path: '^projections/[^/]+/', pathNot: '^projections/($1/|[^/]+/queries[.]ts$)' },
+    },
+    {
       name: 'no-cycles',
       comment: 'imports form no cycle',
       severity: 'error',

@@ -1,8 +1,10 @@
 // The catalog a training run splits: the products of one dataset snapshot that have a display name
-// and a normalised image, read from the products projection's live table, or from the products
-// topic read to its end (the latest event of each id) when the projection is not at hand.
+// and a normalised image, read through the products projection's queries (projections/products/
+// queries.ts), or from the products topic read to its end (the latest event of each id) when the
+// projection is not at hand.
 import type { Kafka } from 'kafkajs';
 import type { Db } from '../../projections/db.ts';
+import { namedProducts } from '../../projections/products/queries.ts';
 import type { EventCodec } from '../../streams/codec.ts';
 import { foldLatest } from '../../streams/read-to-end.ts';
 import { topics } from '../../streams/topics.ts';
@@ -47,12 +49,8 @@ function pick(candidates: Candidate[], requested: string | null | undefined, sou
 }
 
 export async function catalogFromProjection(db: Db, requested?: string | null): Promise<Catalog> {
-  const { rows } = await db.query<{ id: number; display_name: string | null; article_type: string | null; master_category: string | null; image_normalized_key: string; dataset_snapshot: string }>(
-    `SELECT id, display_name, article_type, master_category, image_normalized_key, dataset_snapshot FROM products
-     WHERE display_name IS NOT NULL AND ($1::text IS NULL OR dataset_snapshot = $1)`,
-    [requested ?? null],
-  );
-  const candidates = rows.flatMap((r) => toRow(r.id, r.display_name, r.article_type, r.master_category, r.image_normalized_key, r.dataset_snapshot) ?? []);
+  const products = await namedProducts(db, requested ?? null);
+  const candidates = products.flatMap((p) => toRow(p.id, p.displayName, p.articleType, p.masterCategory, p.imageNormalizedKey, p.datasetSnapshot) ?? []);
   return pick(candidates, requested, 'products-projection');
 }
 

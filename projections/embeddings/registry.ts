@@ -6,6 +6,7 @@
 // version or the new one, never a half-built one.
 import { physical } from '../catalog.ts';
 import { ident, type DbClient } from '../db.ts';
+import { productCount } from '../products/queries.ts';
 import type { EmbeddingTableNames } from './names.ts';
 import { buildIndexes, type VersionState } from './schema.ts';
 
@@ -22,12 +23,7 @@ export interface VersionRow {
 /** How many rows a complete version holds; by default, the products in the products projection. */
 export type ExpectedRows = (client: DbClient) => Promise<number>;
 
-export const catalogSize: ExpectedRows = async (client) => {
-  const { rows } = await client.query<{ t: string | null }>(`SELECT to_regclass('products')::text AS t`);
-  if (!rows[0]?.t) return 0;
-  const count = await client.query<{ n: string }>(`SELECT count(*) AS n FROM products`);
-  return Number(count.rows[0]!.n);
-};
+export const catalogSize: ExpectedRows = (client) => productCount(client);
 
 interface RawVersion {
   version: string;

@@ -12,6 +12,7 @@
 // group at a page's end is whole.
 import type { Db, DbClient } from '../db.ts';
 import { ident, inTransaction } from '../db.ts';
+import { productById } from '../products/queries.ts';
 import { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from './errors.ts';
 import { boostCount, excludeConditions, FILTER_COLUMNS, FILTER_NAMES, filterConditions, type SearchFilters } from './filters.ts';
 import { DEFAULT_NAMESPACE, tableNames, type EmbeddingTableNames } from './names.ts';
@@ -243,14 +244,9 @@ export class SearchCore {
         const { rows } = await client.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM ${ident(target.view)} WHERE product_id = $1`, [id]);
         if (rows[0]) return viewOf(rows[0]);
       }
-      const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('products')::text AS t`);
-      if (!exists.rows[0]?.t) return undefined;
-      const { rows } = await client.query<ProductRow>(
-        `SELECT id AS product_id, display_name, gender, master_category, sub_category, article_type, base_colour, season, usage, year, image_normalized_key AS image_key
-         FROM products WHERE id = $1`,
-        [id],
-      );
-      return rows[0] ? viewOf(rows[0]) : undefined;
+      const p = await productById(client, id);
+      if (!p) return undefined;
+      return { id: p.id, name: p.displayName, gender: p.gender, masterCategory: p.masterCategory, subCategory: p.subCategory, articleType: p.articleType, baseColour: p.baseColour, season: p.season, usage: p.usage, year: p.year, imageKey: p.imageNormalizedKey };
     } finally {
       client.release();
     }

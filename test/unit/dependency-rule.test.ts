@@ -1,6 +1,7 @@
 // The README's dependency rule, checked by dependency-cruiser with .dependency-cruiser.cjs: the
 // project's own import graph has no violation, and a tree that breaks the rule (the gateway reading
-// Kafka, a processor importing another, a cycle) is caught, so the check can fail.
+// Kafka, a processor importing another, a cycle, a projection reading another's tables other than
+// through its queries module) is caught, so the check can fail.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,9 +41,15 @@ t.test('a tree that breaks the rule is caught', async (t) => {
   write('processors/b/b.ts', "export const b = 1;\n");
   write('platform/one.ts', "import { two } from './two.ts';\nexport const one = (): number => two() + 1;\n");
   write('platform/two.ts', "import { one } from './one.ts';\nexport const two = (): number => one() - 1;\n");
-  const run = cruise(dir, ['gateway', 'processors', 'platform', 'streams']);
+  write('projections/products/projection.ts', "export const table = 'products';\n");
+  write('projections/products/queries.ts', "import { table } from './projection.ts';\nexport const count = table.length;\n");
+  write('projections/embeddings/registry.ts', "import { count } from '../products/queries.ts';\nexport const expected = count;\n");
+  write('projections/embeddings/search.ts', "import { table } from '../products/projection.ts';\nexport const fallback = table;\n");
+  const run = cruise(dir, ['gateway', 'processors', 'platform', 'streams', 'projections']);
   t.not(run.status, 0, 'the check fails');
   t.match(run.output, /gateway-layer: gateway\/pipeline\.ts → streams\/topics\.ts/, 'the gateway may not read Kafka');
   t.match(run.output, /processor-imports-processor: processors\/a\/a\.ts → processors\/b\/b\.ts/, 'a processor may not import another');
   t.match(run.output, /no-cycles/, 'a cycle is caught');
+  t.match(run.output, /projection-reads-another-through-queries: projections\/embeddings\/search\.ts → projections\/products\/projection\.ts/, 'a projection reads another only through its queries module');
+  t.notMatch(run.output, /projections\/embeddings\/registry\.ts/, 'which it may');
 });

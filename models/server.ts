@@ -256,6 +256,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const requested = options.address ?? config.modelServerAddress;
   let port: number;
   try {
+    // MODEL_SERVER_ADDRESS may list several servers for the clients (proto/client.ts); a server
+    // listens on one of them, which --address names.
+    if (requested.includes(',')) throw new Error(`the model server listens on one address; "${requested}" lists several (give --address host:port)`);
     port = await new Promise<number>((resolve, reject) => server.bindAsync(requested, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   } catch (err) {
     await follower?.stop().catch(() => undefined);

@@ -108,17 +108,41 @@ async function latency(runs: number, call: () => Promise<unknown>): Promise<{ p5
   return { p50Ms: round(percentile(times, 50)), p95Ms: round(percentile(times, 95)) };
 }
 
-async function inProcess(model: LoadedModel, inputs: Inputs, batch: number, latencyRuns: number): Promise<Record<string, unknown>> {
-  await model.embedTexts(inputs.texts.slice(0, batch));
-  await model.embedImages(inputs.images.slice(0, batch));
+export interface InProcessRun {
+  textMs: number;
+  imageMs: number;
+  textVectors: Float32Array[];
+  imageVectors: Float32Array[];
+  /** CPU time of this process during the timed part (onnxruntime's threads included). */
+  cpuMs: number;
+}
+
+/** The bare encoder: texts, then images, in batches, in this process (after one warm-up batch of each). */
+export async function encodeInProcess(model: LoadedModel, texts: string[], images: Buffer[], batch: number): Promise<InProcessRun> {
+  await model.embedTexts(texts.slice(0, batch));
+  await model.embedImages(images.slice(0, batch));
   const textVectors: Float32Array[] = [];
   const imageVectors: Float32Array[] = [];
+  const cpu = process.cpuUsage();
   const textMs = await timed(async () => {
-    for (const part of chunks(inputs.texts, batch)) textVectors.push(...(await model.embedTexts(part)));
+    for (const part of chunks(texts, batch)) textVectors.push(...(await model.embedTexts(part)));
   });
   const imageMs = await timed(async () => {
-    for (const part of chunks(inputs.images, batch)) imageVectors.push(...(await model.embedImages(part)));
+    for (const part of chunks(images, batch)) imageVectors.push(...(await model.embedImages(part)));
   });
+  const used = process.cpuUsage(cpu);
+  return { textMs, imageMs, textVectors, imageVectors, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** A model version loaded in this process with onnxruntime on `threads` threads. */
+export async function openInProcess(store: ModelStore, version: string, threads: number): Promise<LoadedModel> {
+  const config = loadConfig();
+  const open = async (v: string): Promise<LoadedModel> => loadVersionDir(await store.resolve(v), { cacheDir: config.cacheDir, threads, log: () => undefined, loadVersion: open });
+  return open(version);
+}
+
+async function inProcess(model: LoadedModel, inputs: Inputs, batch: number, latencyRuns: number): Promise<Record<string, unknown>> {
+  const { textMs, imageMs, textVectors, imageVectors } = await encodeInProcess(model, inputs.texts, inputs.images, batch);
   return {
     textsPerSecond: round((inputs.texts.length / textMs) * 1000, 1),
     imagesPerSecond: round((inputs.images.length / imageMs) * 1000, 1),
@@ -193,9 +217,7 @@ async function throughServer(version: string, inputs: Inputs, o: Required<Omit<E
 }
 
 async function benchVersion(store: ModelStore, version: string, inputs: Inputs, o: Required<Omit<EncoderBenchOptions, 'model' | 'noInt8'>>): Promise<Record<string, unknown>> {
-  const config = loadConfig();
-  const open = async (v: string): Promise<LoadedModel> => loadVersionDir(await store.resolve(v), { cacheDir: config.cacheDir, threads: o.threads, log: () => undefined, loadVersion: open });
-  const model = await open(version);
+  const model = await openInProcess(store, version, o.threads);
   const local = await inProcess(model, inputs, o.batch, o.latencyRuns);
   await model.close();
   const grpc = await throughServer(version, inputs, o);

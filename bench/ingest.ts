@@ -16,6 +16,7 @@ import { LocalDataset } from '../processors/ingest/dataset.ts';
 import { DEFAULT_CONCURRENCY, ingest } from '../processors/ingest/ingest.ts';
 import { loadConfig } from '../platform/config.ts';
 import { ensureBucket } from '../platform/s3.ts';
+import { removeBucket } from './namespace.ts';
 import { peakRssMiB, trackPeak, writeResult } from './report.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -103,13 +104,6 @@ async function minioPutsPerSecond(s3: Minio.Client, bucket: string, count: numbe
     }),
   );
   return count / ((Date.now() - began) / 1000);
-}
-
-async function removeBucket(s3: Minio.Client, bucket: string): Promise<void> {
-  const keys: string[] = [];
-  for await (const item of s3.listObjectsV2(bucket, '', true) as AsyncIterable<{ name?: string }>) if (item.name) keys.push(item.name);
-  for (let i = 0; i < keys.length; i += 1000) await s3.removeObjects(bucket, keys.slice(i, i + 1000));
-  await s3.removeBucket(bucket);
 }
 
 export async function benchIngestAlone(options: IngestBenchOptions): Promise<Record<string, unknown>> {

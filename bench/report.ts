@@ -22,17 +22,35 @@ export function peakRssMiB(pid: number): number | undefined {
   }
 }
 
-/** Samples a child's peak RSS until it exits (the kernel forgets it then). */
-export function trackPeak(pid: number): { stop: () => number } {
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples a child's peak RSS and CPU time until it exits (the kernel forgets them then). */
+export function trackPeak(pid: number): { stop: () => number; cpuSeconds: () => number } {
   let peak = 0;
-  const timer = setInterval(() => {
+  let cpu = 0;
+  const sample = (): void => {
     peak = Math.max(peak, peakRssMiB(pid) ?? 0);
-  }, 200);
+    cpu = Math.max(cpu, cpuSeconds(pid) ?? 0);
+  };
+  const timer = setInterval(sample, 200);
   return {
     stop: () => {
       clearInterval(timer);
-      peak = Math.max(peak, peakRssMiB(pid) ?? 0);
+      sample();
       return peak;
+    },
+    cpuSeconds: () => {
+      sample();
+      return cpu;
     },
   };
 }

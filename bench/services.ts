@@ -13,6 +13,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export interface Child {
   name: string;
   process: ChildProcess;
+  /** CPU seconds it has used so far (the last sample once it has exited). */
+  cpuSeconds(): number;
   /** Stops it and returns its peak resident memory in MiB. */
   stop(): Promise<number>;
 }
@@ -29,16 +31,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function startChild(name: string, args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'vitrina.js'), ...args], {
+export interface ChildOptions {
+  /** Pipe its stdout (default: dropped). */
+  stdout?: 'ignore' | 'pipe';
+  /** Node's own flags (e.g. --cpu-prof, which NODE_OPTIONS does not take). */
+  nodeArgs?: string[];
+}
+
+/** A `vitrina <args>` child process with `env` over this one's. */
+export function startChild(name: string, args: string[], env: Record<string, string>, options: ChildOptions = {}): Child {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(root, 'bin', 'vitrina.js'), ...args], {
     cwd: root,
     env: { ...process.env, VITRINA_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', options.stdout ?? 'ignore', 'inherit'],
   });
   const peak = trackPeak(child.pid!);
   return {
     name,
     process: child,
+    cpuSeconds: () => peak.cpuSeconds(),
     stop: async () => {
       const mib = peak.stop();
       if (child.exitCode === null && child.signalCode === null) {
@@ -69,9 +80,9 @@ async function until(what: string, child: Child, probe: () => Promise<boolean>, 
 }
 
 /** `vitrina serve model` on a free port (with `args` such as --model or --max-batch), ready when it describes its model. */
-export async function startModelServerChild(threads: number, args: string[] = []): Promise<Child & { address: string }> {
+export async function startModelServerChild(threads: number, args: string[] = [], env: Record<string, string> = {}, options: ChildOptions = {}): Promise<Child & { address: string }> {
   const address = `127.0.0.1:${await freePort()}`;
-  const child = startChild('model server', ['serve', 'model', '--address', address, '--threads', String(threads), ...args], {});
+  const child = startChild('model server', ['serve', 'model', '--address', address, '--threads', String(threads), ...args], env, options);
   const client = createEncoderClient(address, 5000);
   try {
     await until('the model server', child, async () => Boolean(await client.describe()), 180_000);

@@ -1,8 +1,11 @@
 // `vitrina bench <name>`: benchmarks that print their figures and write JSON under bench/results/.
+import path from 'node:path';
 import type { Command } from 'commander';
 import { runEncoderBench } from '../bench/encoder.ts';
 import { runGraphqlLimitsBench } from '../bench/graphql-limits.ts';
 import { runIngestBench, type IngestBenchOptions } from '../bench/ingest.ts';
+import { runPipelineBench } from '../bench/pipeline.ts';
+import { runCpuProfileSummary } from '../bench/cpu-profile.ts';
 import { runQualityBench, type QualityBenchOptions } from '../bench/quality.ts';
 import { runRelevanceBench, type RelevanceBenchOptions } from '../bench/relevance.ts';
 import { runReplayBench } from '../bench/replay.ts';
@@ -19,6 +22,25 @@ export function registerBench(program: Command): void {
     .option('--alone', 'ingest by itself (CSV -> MinIO -> Kafka) on fresh ids and a fresh bucket: products/s, seconds per stage, a re-run, MinIO puts/s beside it; writes bench/results/ingest.json')
     .option('--concurrency <n>', "rows in work at once (ingest's default)", (v) => Number(v))
     .action((opts: IngestBenchOptions) => runIngestBench(opts));
+  bench
+    .command('pipeline')
+    .description('dataset -> ingest -> products projection -> embedder -> embeddings projection on a namespace of its own, next to the bare in-process encoder on the same products: products/s, ratio, seconds per stage, CPU and peak RSS per process; writes bench/results/pipeline.json')
+    .option('--dataset <dir>', 'dataset folder')
+    .option('--limit <n>', 'only the first N rows', (v) => Number(v))
+    .option('--model <version>', 'model version (default: the base model bundled in models/base when available, else tiny)')
+    .option('--threads <n>', 'onnxruntime threads, in the model server and in-process', (v) => Number(v))
+    .option('--batch <n>', 'in-process encoder batch (32, the embedder\'s)', (v) => Number(v))
+    .option('--timeout <s>', 'longest wait for the pipeline (120 + 0.5 s per row)', (v) => Number(v))
+    .option('--cpu-prof <dir>', "write a V8 CPU profile of each of the pipeline's processes into this folder")
+    .option('--name <name>', 'results file name under bench/results/ (default pipeline)')
+    .action((opts: { dataset?: string; limit?: number; model?: string; threads?: number; batch?: number; timeout?: number; cpuProf?: string; name?: string }) =>
+      runPipelineBench({ ...opts, timeoutS: opts.timeout, cpuProfDir: opts.cpuProf ? path.resolve(opts.cpuProf) : undefined }),
+    );
+  bench
+    .command('cpu-profile <dir>')
+    .description('where the CPU went in the V8 profiles of a folder (bench pipeline --cpu-prof): busy seconds by package or project file, top functions')
+    .option('--top <n>', 'groups and functions listed per profile', (v) => Number(v), 12)
+    .action((dir: string, opts: { top: number }) => runCpuProfileSummary(dir, opts.top));
   bench
     .command('graphql-limits')
     .description('how fast the gateway refuses hostile GraphQL documents, next to { __typename }; no server needed')

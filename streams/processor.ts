@@ -37,6 +37,12 @@ export interface ProcessorSpec<V> {
   handle: (batch: Array<Incoming<V>>, ctx: HandlerContext) => Promise<void>;
   /** Largest batch handed to handle(); default 200. */
   maxBatch?: number;
+  /**
+   * Batches of this many partitions handled at once (default 1): a handler that waits on another
+   * service (the model server) keeps it busy with the next partition's batch meanwhile. Each
+   * partition's batches stay in order and its offsets are committed after its handler succeeded.
+   */
+  partitionsInParallel?: number;
   fromBeginning?: boolean;
   retry?: BackoffOptions;
   groupId?: string;
@@ -84,7 +90,7 @@ export class ProcessorRunner<V> {
       eachBatchAutoResolve: false,
       autoCommit: true,
       autoCommitThreshold: 1,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.spec.partitionsInParallel ?? 1,
       eachBatch: (payload) => this.onBatch(payload).catch((err: unknown) => {
         // kafkajs rejoins the group on these and re-delivers the batch from the last committed offset.
         if (isRebalance(err)) this.log.info({ err: String(err) }, 'the group rebalanced during a batch; it is re-delivered after rejoining');

@@ -17,8 +17,10 @@ export interface EmbedDeps {
 export interface EmbedSettings {
   /** Largest batch sent to the model server in one call. */
   batchSize: number;
-  /** Image downloads in flight. */
+  /** Image downloads in flight (per part). */
   concurrency: number;
+  /** Parts of `batchSize` products being fetched and embedded at once; default 2. */
+  partsInFlight?: number;
   /** Called between model calls of a long batch (consumer heartbeats). */
   onProgress?: () => Promise<void>;
 }
@@ -62,33 +64,53 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 export async function embedProducts(products: ProductIngested[], version: string, dimension: number, deps: EmbedDeps, settings: EmbedSettings): Promise<EmbedResult> {
-  const images = await mapLimit(products, settings.concurrency, (p) => loadImage(deps.s3, p.imageNormalizedKey));
   const imageVectors = new Map<number, Float32Array>();
-  const failures: EmbedResult['failures'] = [];
-  const withImage: Array<{ id: number; bytes: Buffer }> = [];
-  products.forEach((p, i) => {
-    const image = images[i]!;
-    if (image.ok) withImage.push({ id: p.id, bytes: image.bytes });
-    else failures.push({ productId: p.id, reason: image.reason });
-  });
-  for (const batch of chunks(withImage, settings.batchSize)) {
-    const vectors = await embedImageBatch(deps.encoder, version, batch.map((b) => b.bytes));
-    batch.forEach((b, i) => {
+  const textVectors = new Map<number, Float32Array>();
+  const failed = new Map<number, string>();
+
+  // A part's images are fetched and embedded while its names are embedded: the model server runs
+  // its image and text encoders side by side, and the next part's downloads overlap this part's runs.
+  const images = async (part: ProductIngested[]): Promise<void> => {
+    const loaded = await mapLimit(part, settings.concurrency, (p) => loadImage(deps.s3, p.imageNormalizedKey));
+    const withImage: Array<{ id: number; bytes: Buffer }> = [];
+    part.forEach((p, i) => {
+      const image = loaded[i]!;
+      if (image.ok) withImage.push({ id: p.id, bytes: image.bytes });
+      else failed.set(p.id, image.reason);
+    });
+    if (withImage.length === 0) return;
+    const vectors = await embedImageBatch(deps.encoder, version, withImage.map((b) => b.bytes));
+    withImage.forEach((b, i) => {
       const v = vectors[i]!;
-      if (typeof v === 'string') failures.push({ productId: b.id, reason: v });
+      if (typeof v === 'string') failed.set(b.id, v);
       else imageVectors.set(b.id, v);
     });
-    await settings.onProgress?.();
-  }
-
-  const textVectors = new Map<number, Float32Array>();
-  const named = products.filter((p) => (p.productDisplayName ?? '').trim() !== '');
-  for (const batch of chunks(named, settings.batchSize)) {
-    const r = await call(() => deps.encoder.embedTexts(batch.map((p) => p.productDisplayName!.trim()), version));
+  };
+  const texts = async (part: ProductIngested[]): Promise<void> => {
+    const named = part.filter((p) => (p.productDisplayName ?? '').trim() !== '');
+    if (named.length === 0) return;
+    const r = await call(() => deps.encoder.embedTexts(named.map((p) => p.productDisplayName!.trim()), version));
     checkVersion(version, r.modelVersion);
-    batch.forEach((p, i) => textVectors.set(p.id, r.vectors[i]!));
-    await settings.onProgress?.();
-  }
+    named.forEach((p, i) => textVectors.set(p.id, r.vectors[i]!));
+  };
+  const parts = chunks(products, settings.batchSize);
+  let next = 0;
+  let stop = false;
+  const worker = async (): Promise<void> => {
+    while (next < parts.length && !stop) {
+      const part = parts[next++]!;
+      try {
+        await Promise.all([images(part), texts(part)]);
+      } catch (err) {
+        stop = true; // the batch is retried as a whole; start nothing more of it
+        throw err;
+      }
+      await settings.onProgress?.();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.partsInFlight ?? 2, parts.length) }, worker));
+  // In product order, as before, so dead letters follow the batch.
+  const failures: EmbedResult['failures'] = products.filter((p) => failed.has(p.id)).map((p) => ({ productId: p.id, reason: failed.get(p.id)! }));
 
   const now = Date.now();
   const events = products.map((p): ProductEmbedded => {

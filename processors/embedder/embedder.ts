@@ -8,6 +8,7 @@ import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
 import type { ModelPromoted, ProductIngested } from '../../schemas/types.generated.ts';
 import { sendToDeadLetter } from '../../streams/dead-letter.ts';
+import { modelName } from '../../platform/env-table.ts';
 import { PoisonError } from '../../platform/errors.ts';
 import { logger, type Logger } from '../../platform/logger.ts';
 import { ProcessorRunner, type Incoming } from '../../streams/processor.ts';
@@ -41,8 +42,10 @@ export interface EmbedderOptions {
   batchSize?: number;
   /** Largest batch of messages handed to the handler; default 64. */
   maxBatch?: number;
-  /** Image downloads in flight; default 8. */
+  /** Image downloads in flight per batch; default 8. */
   concurrency?: number;
+  /** Partitions of the products topic whose batches are embedded at once, so the model server always has work queued; default 3. */
+  partitionsInParallel?: number;
   /** On start, resume re-embedding the champion's catalog (cheap only with `known`); default: whether `known` is given. */
   catchUpOnStart?: boolean;
   /** How long to wait for the model server to serve a promoted version (it may be downloading it); default 10 min. */
@@ -78,7 +81,7 @@ export class Embedder {
     private readonly deps: EmbedderDeps,
     private readonly options: EmbedderOptions = {},
   ) {
-    this.modelName = options.modelName ?? process.env.VITRINA_MODEL_NAME ?? 'vitrina';
+    this.modelName = options.modelName ?? modelName();
     const followPromotions = options.modelVersion === undefined;
     this.runner = new ProcessorRunner<Message>(
       {
@@ -86,6 +89,7 @@ export class Embedder {
         groupId: options.groupId,
         topics: followPromotions ? [topics.products.name, topics.promotions.name] : [topics.products.name],
         maxBatch: options.maxBatch ?? 64,
+        partitionsInParallel: options.partitionsInParallel ?? 3,
         decode: (topic, message) => {
           if (!message.value) throw new PoisonError('empty message value');
           return deps.producer.codec.decode(topic as typeof topics.products.name | typeof topics.promotions.name, message.value);

@@ -1,4 +1,4 @@
-// Fetches a product's normalised image from MinIO and checks that it decodes. A missing object or
+// Fetches a product's normalised image from MinIO and checks that it is an image. A missing object or
 // bytes that are not an image are the product's problem (dead letter), anything else is retried.
 import sharp from 'sharp';
 import type * as Minio from 'minio';
@@ -17,9 +17,11 @@ export async function loadImage(s3: Minio.Client, key: string, bucket: string = 
     if (code && MISSING.has(code)) return { ok: false, reason: `image object missing: ${bucket}/${key} (${code})` };
     throw err;
   }
+  // The header is enough here (format, size, channels): a body that fails to decode past it is
+  // refused by the model server, and the embedder finds and dead-letters that image too.
   try {
-    const stats = await sharp(bytes).stats();
-    if (stats.channels.length === 0) throw new Error('no channels');
+    const meta = await sharp(bytes).metadata();
+    if (!meta.width || !meta.height || !meta.channels) throw new Error('no width, height or channels');
   } catch (err) {
     return { ok: false, reason: `undecodable image ${bucket}/${key}: ${(err as Error).message}` };
   }

@@ -9,6 +9,7 @@ import { createProjector } from '../projections/projector.ts';
 import type { Projection } from '../projections/projection.ts';
 import { pipelineProjection } from '../projections/pipeline/projection.ts';
 import { productsProjection } from '../projections/products/projection.ts';
+import { uploadsProjection } from '../projections/uploads/projection.ts';
 import { replay } from '../projections/replay.ts';
 import { createEncoderClient } from '../proto/client.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
@@ -21,6 +22,7 @@ export const projections: Record<string, Projection> = {
   embeddings: embeddingsProjection,
   'model-registry': modelRegistryProjection,
   pipeline: pipelineProjection,
+  uploads: uploadsProjection,
 };
 
 
@@ -45,6 +47,7 @@ export const processors: Record<string, (runtime: Runtime, options: RunOptions) 
     };
   },
   'projector.pipeline': (rt, o) => createProjector(pipelineProjection, rt, { groupId: o.group, maxBatch: o.maxBatch }),
+  'projector.uploads': (rt, o) => createProjector(uploadsProjection, rt, { groupId: o.group, maxBatch: o.maxBatch }),
   dispatcher: (rt, o) => createDispatcher(rt, o.group),
   ...mlopsProcessorFactories,
 };

@@ -297,3 +297,20 @@ export interface TrainingRunRequested {
   /** Dataset snapshot (ProductIngested.datasetSnapshot) to split; the snapshot with the most products when null. */
   datasetSnapshot: null | string;
 }
+
+export type UploadOutcome = 'PREDICTED' | 'REJECTED';
+
+/** The dispatcher handled an object of the uploads bucket once: predicted (an ImagePrediction was published) or rejected (a dead letter with the reason was sent). The uploads projection, the dispatcher's ledger, is the latest of these per object. Keyed by <bucket>/<object key>#<etag>. */
+export interface UploadHandled {
+  bucket: string;
+  objectKey: string;
+  etag: string;
+  outcome: UploadOutcome;
+  /** The version that embedded the image, when predicted. */
+  modelVersion: null | string;
+  /** Why the object was rejected (the dead letter's reason). */
+  reason: null | string;
+  /** dispatcher, dispatcher.sweep, or dispatcher.ledger-import for a row of the table the ledger used to be. */
+  processor: string;
+  handledAt: number;
+}

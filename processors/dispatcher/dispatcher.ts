@@ -55,7 +55,7 @@ async function readUpload(object: CreatedObject, deps: DispatcherDeps, limits: I
  * object the gateway would refuse (over the size limit, not an accepted image, too many pixels) or
  * the model server refuses throws a PoisonError with the reason; see rejectUpload.
  */
-export async function predict(object: CreatedObject, deps: DispatcherDeps): Promise<ImagePrediction | undefined> {
+export async function predict(object: CreatedObject, deps: DispatcherDeps, processor = 'dispatcher'): Promise<ImagePrediction | undefined> {
   if (await deps.ledger.has(object.bucket, object.key, object.etag)) return undefined;
   const limits = deps.limits ?? imageLimits();
   const bytes = await readUpload(object, deps, limits);
@@ -93,24 +93,25 @@ export async function predict(object: CreatedObject, deps: DispatcherDeps): Prom
     predictedAt: Date.now(),
   };
   await deps.producer.send(topics.predictions.name, [{ key: `${object.bucket}/${object.key}`, value: prediction }]);
-  await deps.ledger.record(object.bucket, object.key, object.etag, embedding.modelVersion);
+  await deps.ledger.recordPredicted(object, embedding.modelVersion, processor);
   return prediction;
 }
 
 /**
- * Dead-letters one rejected object with its reason, then marks it `rejected` in the ledger, in that
- * order: a crash in between gives a second dead letter, never none (marking it first made a re-run
- * of a split batch skip it, and 5 of 6 rejected uploads got no dead letter).
+ * Dead-letters one rejected object with its reason, then records it rejected in the ledger (an
+ * UploadHandled with the same reason), in that order: a crash in between gives a second dead letter,
+ * never none (marking it first made a re-run of a split batch skip it, and 5 of 6 rejected uploads
+ * got no dead letter).
  */
 export async function rejectUpload(deps: DispatcherDeps, object: CreatedObject, failed: FailedMessage, err: PoisonError, processor: string): Promise<void> {
   await sendToDeadLetter(deps.producer, failed, err, processor, 1);
-  await deps.ledger.record(object.bucket, object.key, object.etag, 'rejected');
+  await deps.ledger.recordRejected(object, err.message, processor);
 }
 
 /** Predicts an object, or dead-letters it when it is poison; true when it was rejected. */
 export async function predictOrReject(object: CreatedObject, deps: DispatcherDeps, failed: FailedMessage, processor: string): Promise<boolean> {
   try {
-    await predict(object, deps);
+    await predict(object, deps, processor);
     return false;
   } catch (err) {
     if (!(err instanceof PoisonError)) throw err;

@@ -193,7 +193,7 @@ export async function startE2eSystem(options: { port?: number; log?: (line: stri
         { groupId: groups.embedder.groupId, modelName, modelVersion: champion, catalogFilter: (p) => ids.has(p.id) },
       ),
       new ProcessorRunner(
-        dispatcherSpec({ s3: rt.s3, encoder, search: new SearchCore(rt.db, { namespace }), ledger: new PredictionLedger(rt.db), producer: rt.producer, k: 5 }, groups.dispatcher.groupId),
+        dispatcherSpec({ s3: rt.s3, encoder, search: new SearchCore(rt.db, { namespace }), ledger: new PredictionLedger(rt), producer: rt.producer, k: 5 }, groups.dispatcher.groupId),
         rt.kafka,
         rt.producer,
       ),

@@ -67,7 +67,7 @@ export async function startTestDispatcher(rt: Runtime, t: Teardown): Promise<Tes
 
   const group = uniqueGroup('dispatcher');
   await startGroupAtEnd(rt, group, [topics.uploads.name]);
-  const deps: DispatcherDeps = { s3: rt.s3, encoder, search: new SearchCore(rt.db, { namespace: space.namespace }), ledger: new PredictionLedger(rt.db), producer: rt.producer, k: 3 };
+  const deps: DispatcherDeps = { s3: rt.s3, encoder, search: new SearchCore(rt.db, { namespace: space.namespace }), ledger: new PredictionLedger(rt), producer: rt.producer, k: 3 };
   const runner = new ProcessorRunner(dispatcherSpec(deps, group), rt.kafka, rt.producer) as ProcessorRunner<unknown>;
   await runner.start();
   t.teardown(() => runner.stop());

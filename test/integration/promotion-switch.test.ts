@@ -177,7 +177,7 @@ t.test('searches never fail, come back empty or mix versions through a promotion
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-  const ledger = new PredictionLedger(rt.db);
+  const ledger = new PredictionLedger(rt);
   const dispatcherSearch = new SearchCore(rt.db, { namespace });
   const queryImage = await patternImage(PRODUCTS + 7);
   const asPage = async (res: Response): Promise<{ status: number; page: { modelVersion?: string; hits?: Array<{ product: { id: number } }> } | null; error: string | null }> => {

@@ -21,19 +21,28 @@ export interface TopicSpec {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/**
+ * Put before every topic name ($VITRINA_TOPIC_PREFIX, default none): a namespace of its own on a
+ * shared Kafka (`bench pipeline` runs its processes with one). The names keep their literal types.
+ */
+export const TOPIC_PREFIX_VARIABLE = 'VITRINA_TOPIC_PREFIX';
+export const topicPrefix = process.env[TOPIC_PREFIX_VARIABLE] ?? '';
+if (!/^[a-zA-Z0-9._-]*$/.test(topicPrefix)) throw new Error(`${TOPIC_PREFIX_VARIABLE} may hold only letters, digits, '.', '_' and '-', got "${topicPrefix}"`);
+const named = <N extends string>(name: N): N => `${topicPrefix}${name}` as N;
+
 export const topics = {
-  products: { name: 'vitrina.products', kind: 'entity', partitions: 6, value: 'ProductIngested', key: 'product id' },
-  embeddings: { name: 'vitrina.embeddings', kind: 'entity', partitions: 6, value: 'ProductEmbedded', key: '<model version>/<product id>' },
-  trainingRequested: { name: 'vitrina.training-runs.requested', kind: 'log', partitions: 1, value: 'TrainingRunRequested', key: 'run id' },
-  trainingPrepared: { name: 'vitrina.training-runs.prepared', kind: 'log', partitions: 1, value: 'TrainingRunPrepared', key: 'run id' },
-  trainingCompleted: { name: 'vitrina.training-runs.completed', kind: 'log', partitions: 1, value: 'TrainingRunCompleted', key: 'run id' },
-  evaluations: { name: 'vitrina.evaluations', kind: 'log', partitions: 1, value: 'EvaluationCompleted', key: 'model version' },
-  promotions: { name: 'vitrina.model-promotions', kind: 'log', partitions: 1, value: 'ModelPromoted', key: 'model name' },
-  promotionDecisions: { name: 'vitrina.promotion-decisions', kind: 'log', partitions: 1, value: 'PromotionDecided', key: 'run id' },
-  predictions: { name: 'vitrina.image-predictions', kind: 'stream', partitions: 3, value: 'ImagePrediction', key: 'bucket/object key', retentionMs: 7 * DAY },
-  uploads: { name: 'vitrina.uploads.notifications', kind: 'stream', partitions: 3, value: 'json', key: 'bucket/object key (set by MinIO)', retentionMs: 7 * DAY },
-  uploadsHandled: { name: 'vitrina.uploads.handled', kind: 'entity', partitions: 3, value: 'UploadHandled', key: '<bucket>/<object key>#<etag>' },
-  deadLetter: { name: 'vitrina.dead-letter', kind: 'stream', partitions: 1, value: 'DeadLetter', key: 'source topic', retentionMs: 30 * DAY },
+  products: { name: named('vitrina.products'), kind: 'entity', partitions: 6, value: 'ProductIngested', key: 'product id' },
+  embeddings: { name: named('vitrina.embeddings'), kind: 'entity', partitions: 6, value: 'ProductEmbedded', key: '<model version>/<product id>' },
+  trainingRequested: { name: named('vitrina.training-runs.requested'), kind: 'log', partitions: 1, value: 'TrainingRunRequested', key: 'run id' },
+  trainingPrepared: { name: named('vitrina.training-runs.prepared'), kind: 'log', partitions: 1, value: 'TrainingRunPrepared', key: 'run id' },
+  trainingCompleted: { name: named('vitrina.training-runs.completed'), kind: 'log', partitions: 1, value: 'TrainingRunCompleted', key: 'run id' },
+  evaluations: { name: named('vitrina.evaluations'), kind: 'log', partitions: 1, value: 'EvaluationCompleted', key: 'model version' },
+  promotions: { name: named('vitrina.model-promotions'), kind: 'log', partitions: 1, value: 'ModelPromoted', key: 'model name' },
+  promotionDecisions: { name: named('vitrina.promotion-decisions'), kind: 'log', partitions: 1, value: 'PromotionDecided', key: 'run id' },
+  predictions: { name: named('vitrina.image-predictions'), kind: 'stream', partitions: 3, value: 'ImagePrediction', key: 'bucket/object key', retentionMs: 7 * DAY },
+  uploads: { name: named('vitrina.uploads.notifications'), kind: 'stream', partitions: 3, value: 'json', key: 'bucket/object key (set by MinIO)', retentionMs: 7 * DAY },
+  uploadsHandled: { name: named('vitrina.uploads.handled'), kind: 'entity', partitions: 3, value: 'UploadHandled', key: '<bucket>/<object key>#<etag>' },
+  deadLetter: { name: named('vitrina.dead-letter'), kind: 'stream', partitions: 1, value: 'DeadLetter', key: 'source topic', retentionMs: 30 * DAY },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicName = (typeof topics)[keyof typeof topics]['name'];

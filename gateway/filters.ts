@@ -1,45 +1,42 @@
-// Search filters: their names, their JSON schema (repeated query parameters in REST, an input
-// object in GraphQL), and the check of every value against the values the catalog holds, read
-// from the search core and cached briefly.
+// Search filters: their names (the filter attributes of schemas/product-attributes.ts), their JSON
+// schema (repeated query parameters in REST, an input object in GraphQL), and the check of every
+// value against the values the catalog holds, read from the search core and cached briefly.
+import { FILTER_ATTRIBUTES, FILTER_NAMES, STRING_FILTER_NAMES, type AttributeType } from '../schemas/product-attributes.ts';
 import type { FilterName, SearchFilters } from './core.ts';
 import { badRequest } from './errors.ts';
 
-export const STRING_FILTERS = ['gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'usage'] as const;
-export const FILTER_NAMES: readonly FilterName[] = [...STRING_FILTERS, 'year'];
+export { FILTER_NAMES };
+export const STRING_FILTERS = STRING_FILTER_NAMES;
 
 const MAX_VALUES = 50;
 
+/** What one value of a filter may be, by the attribute's type (the one number attribute is the year). */
+const VALUE_SCHEMAS: Record<AttributeType, object> = {
+  string: { type: 'string', minLength: 1, maxLength: 200 },
+  int: { type: 'integer', minimum: 1900, maximum: 2100 },
+};
+
 /** JSON-schema properties of the filters, for a querystring (repeated parameters) or a body. */
 export function filterProperties(): Record<FilterName, object> {
-  const strings = (description: string): object => ({
+  // The first filter's description says how several values are given; that holds for all.
+  const property = (a: (typeof FILTER_ATTRIBUTES)[number], i: number): object => ({
     type: 'array',
-    items: { type: 'string', minLength: 1, maxLength: 200 },
+    items: VALUE_SCHEMAS[a.type],
     maxItems: MAX_VALUES,
-    description,
+    description: `keep products of these ${a.plural}${i === 0 ? ' (repeat the parameter for several)' : ''}`,
   });
-  return {
-    gender: strings('keep products of these genders (repeat the parameter for several)'),
-    masterCategory: strings('keep products of these master categories'),
-    subCategory: strings('keep products of these sub-categories'),
-    articleType: strings('keep products of these article types'),
-    baseColour: strings('keep products of these base colours'),
-    season: strings('keep products of these seasons'),
-    usage: strings('keep products of these usages'),
-    year: { type: 'array', items: { type: 'integer', minimum: 1900, maximum: 2100 }, maxItems: MAX_VALUES, description: 'keep products of these years' },
-  };
+  return Object.fromEntries(FILTER_ATTRIBUTES.map((a, i) => [a.field, property(a, i)])) as Record<FilterName, object>;
 }
 
 /** The filters present in a validated query or input object, without empty lists. */
 export function pickFilters(source: Record<string, unknown> | null | undefined): SearchFilters {
-  const filters: SearchFilters = {};
+  const filters: Record<string, unknown[]> = {};
   if (!source) return filters;
-  for (const name of STRING_FILTERS) {
-    const values = source[name];
-    if (Array.isArray(values) && values.length > 0) filters[name] = [...new Set(values.map(String))];
+  for (const a of FILTER_ATTRIBUTES) {
+    const values = source[a.field];
+    if (Array.isArray(values) && values.length > 0) filters[a.field] = [...new Set(values.map((v: unknown) => (a.type === 'int' ? Number(v) : String(v))))];
   }
-  const years = source.year;
-  if (Array.isArray(years) && years.length > 0) filters.year = [...new Set(years.map(Number))];
-  return filters;
+  return filters as SearchFilters;
 }
 
 export type KnownValues = Partial<Record<FilterName, ReadonlyArray<string | number>>>;

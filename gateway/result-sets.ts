@@ -2,7 +2,7 @@
 // filter narrows what the shopper searched, not the whole catalog) and variants grouped by display
 // name (one hit per name, with its other products).
 import type { FilterName, Hit, ProductView } from './core.ts';
-import { FILTER_NAMES } from './filters.ts';
+import { FACET_NAMES } from '../schemas/product-attributes.ts';
 
 /** How many of a search's top results facets count and variants group (hybrid results end earlier, at its pool). */
 export const RESULT_SET_SIZE = 1000;
@@ -39,8 +39,8 @@ function countUnits(units: ProductView[][], attributes: readonly FilterName[]): 
 /** The facet attributes a request names: repeated and/or comma-separated, each a filter attribute. */
 export function facetAttributes(raw: readonly string[] | undefined): FilterName[] | string {
   const names = [...new Set((raw ?? []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r.length > 0))];
-  const unknown = names.filter((n) => !(FILTER_NAMES as readonly string[]).includes(n));
-  if (unknown.length > 0) return `facets takes attribute names (${FILTER_NAMES.join(', ')}), got "${unknown[0]}"`;
+  const unknown = names.filter((n) => !(FACET_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) return `facets takes attribute names (${FACET_NAMES.join(', ')}), got "${unknown[0]}"`;
   return names as FilterName[];
 }
 

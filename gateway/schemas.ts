@@ -2,25 +2,24 @@
 // the OpenAPI document (@fastify/swagger reads them from the routes).
 import { SEARCH_MODES, type GatewayOptions } from './config.ts';
 import { filterProperties } from './filters.ts';
+import { VIEW_ATTRIBUTES, type AttributeType } from '../schemas/product-attributes.ts';
 import { UNDERSTOOD_ATTRIBUTES } from '../projections/embeddings/understand.ts';
 
 const nullableString = { type: ['string', 'null'] } as const;
+const NULLABLE: Record<AttributeType, { type: readonly string[] }> = { string: nullableString, int: { type: ['integer', 'null'] } };
+
+/** The product attributes' properties, in the order a product is shown. */
+const attributeProperties = Object.fromEntries(
+  VIEW_ATTRIBUTES.map((a) => [a.api, 'description' in a ? { ...NULLABLE[a.type], description: a.description } : NULLABLE[a.type]]),
+);
 
 export const productSchema = {
   type: 'object',
   description: 'a product of the catalog, with the URL of its (normalised) image served by the gateway',
-  required: ['id', 'name', 'gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'usage', 'year', 'imageKey', 'imageUrl'],
+  required: ['id', ...VIEW_ATTRIBUTES.map((a) => a.api), 'imageKey', 'imageUrl'],
   properties: {
     id: { type: 'integer' },
-    name: { ...nullableString, description: 'the product display name' },
-    gender: nullableString,
-    masterCategory: nullableString,
-    subCategory: nullableString,
-    articleType: nullableString,
-    baseColour: nullableString,
-    season: nullableString,
-    usage: nullableString,
-    year: { type: ['integer', 'null'] },
+    ...attributeProperties,
     imageKey: { ...nullableString, description: 'object key of the image in the images bucket' },
     imageUrl: { ...nullableString, description: 'URL of the image, served by GET /api/v1/images/{key}' },
   },

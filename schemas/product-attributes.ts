@@ -23,6 +23,8 @@ export interface AttributeSpec {
   readonly facet: boolean;
   /** What "keep products of these ..." says of its values (filters only). */
   readonly plural?: string;
+  /** Its description in the REST and GraphQL product, where its name does not say it all. */
+  readonly description?: string;
 }
 
 /** Every product attribute, in the order of styles.csv and of ProductIngested (after the id). */
@@ -35,7 +37,7 @@ export const PRODUCT_ATTRIBUTES = [
   { field: 'season', column: 'season', csv: 'season', api: 'season', type: 'string', filterable: true, facet: true, plural: 'seasons' },
   { field: 'year', column: 'year', csv: 'year', api: 'year', type: 'int', filterable: true, facet: true, plural: 'years' },
   { field: 'usage', column: 'usage', csv: 'usage', api: 'usage', type: 'string', filterable: true, facet: true, plural: 'usages' },
-  { field: 'productDisplayName', column: 'display_name', csv: 'productDisplayName', api: 'name', type: 'string', filterable: false, facet: false },
+  { field: 'productDisplayName', column: 'display_name', csv: 'productDisplayName', api: 'name', type: 'string', filterable: false, facet: false, description: 'the product display name' },
 ] as const satisfies readonly AttributeSpec[];
 
 export type ProductAttribute = (typeof PRODUCT_ATTRIBUTES)[number];

@@ -1,4 +1,5 @@
 // The GraphQL schema of the search API: the same operations as REST, over the same service.
+import { FILTER_ATTRIBUTES, VIEW_ATTRIBUTES, type AttributeType } from '../../schemas/product-attributes.ts';
 import { SEARCH_MODES } from '../config.ts';
 import { COST_DIRECTIVE, WEIGHTS } from './limits.ts';
 
@@ -8,6 +9,12 @@ import { COST_DIRECTIVE, WEIGHTS } from './limits.ts';
 // image search reads the object, encodes it and queries; facets aggregate the catalog (two queries).
 const { dbQuery, encode, objectRead } = WEIGHTS;
 
+const GRAPHQL_TYPES: Record<AttributeType, string> = { string: 'String', int: 'Int' };
+/** The filter attributes as fields of a filter input or type: one list of values each. */
+const filterFields = FILTER_ATTRIBUTES.map((a) => `  ${a.field}: [${GRAPHQL_TYPES[a.type]}!]`).join('\n');
+/** The product attributes as fields of Product, in the order a product is shown. */
+const productFields = VIEW_ATTRIBUTES.map((a) => `${'description' in a ? `  "${a.description}"\n` : ''}  ${a.api}: ${GRAPHQL_TYPES[a.type]}`).join('\n');
+
 export const typeDefs = /* GraphQL */ `
 ${COST_DIRECTIVE}
 
@@ -16,40 +23,17 @@ enum SearchMode { ${SEARCH_MODES.join(' ')} }
 
 "Keep only products with one of the given values of each attribute given."
 input SearchFilters {
-  gender: [String!]
-  masterCategory: [String!]
-  subCategory: [String!]
-  articleType: [String!]
-  baseColour: [String!]
-  season: [String!]
-  usage: [String!]
-  year: [Int!]
+${filterFields}
 }
 
 "The filters a page was computed with."
 type AppliedFilters {
-  gender: [String!]
-  masterCategory: [String!]
-  subCategory: [String!]
-  articleType: [String!]
-  baseColour: [String!]
-  season: [String!]
-  usage: [String!]
-  year: [Int!]
+${filterFields}
 }
 
 type Product {
   id: Int!
-  "the product display name"
-  name: String
-  gender: String
-  masterCategory: String
-  subCategory: String
-  articleType: String
-  baseColour: String
-  season: String
-  usage: String
-  year: Int
+${productFields}
   "object key of the image in the images bucket"
   imageKey: String
   "URL of the image, served by the gateway"

@@ -2,6 +2,7 @@
 // rollback), which need the admin token in VITRINA_ADMIN_TOKEN and its sha256 in
 // VITRINA_ADMIN_TOKEN_SHA256 to check it against (fail closed).
 import type { Command } from 'commander';
+import { modelName } from '../platform/env-table.ts';
 import { verifyCliAdmin } from '../mlops/admin-token.ts';
 import { promoteByHand, rollbackByHand } from '../mlops/promotions.ts';
 import { getModel, getTrainingRun, listModels, listTrainingRuns } from '../projections/model-registry/queries.ts';
@@ -9,7 +10,7 @@ import { ensureMlopsTopics } from '../runtime/mlops-processors.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
-const modelNameOf = (o: { modelName?: string }): string => o.modelName ?? process.env.VITRINA_MODEL_NAME ?? 'vitrina';
+const modelNameOf = (o: { modelName?: string }): string => o.modelName ?? modelName();
 
 async function withRuntime<T>(name: string, work: (rt: ReturnType<typeof createRuntime>) => Promise<T>): Promise<T> {
   const rt = createRuntime(name);

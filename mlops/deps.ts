@@ -1,6 +1,7 @@
 // What the processors of the MLOps loop need, and the options they share.
 import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
+import { modelName } from '../platform/env-table.ts';
 import type { Db } from '../projections/db.ts';
 import type { EventProducer } from '../streams/producer.ts';
 import type { Encoder } from './frozen-embeddings.ts';
@@ -32,7 +33,7 @@ export interface MlopsProcessorOptions {
 }
 
 export function modelNameOf(options: MlopsProcessorOptions): string {
-  return options.modelName ?? process.env.VITRINA_MODEL_NAME ?? 'vitrina';
+  return options.modelName ?? modelName();
 }
 
 export function runStoreOf(deps: MlopsDeps): RunStore {

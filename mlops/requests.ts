@@ -1,5 +1,6 @@
 // Asking for a training run: the TrainingRunRequested the CLI (`npx vitrina train`) and the
 // gateway's admin endpoint both send. Parameters are checked here, so a bad one is refused at once.
+import { modelName } from '../platform/env-table.ts';
 import type { TrainingRunRequested } from '../schemas/types.generated.ts';
 import type { EventProducer } from '../streams/producer.ts';
 import { topics } from '../streams/topics.ts';
@@ -34,7 +35,7 @@ export function buildTrainingRequest(input: TrainingRequestInput, now = Date.now
     testFraction,
     parameters,
     requestedAt: now,
-    modelName: input.modelName ?? process.env.VITRINA_MODEL_NAME ?? 'vitrina',
+    modelName: input.modelName ?? modelName(),
     datasetSnapshot: input.datasetSnapshot ?? null,
   };
 }

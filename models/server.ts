@@ -45,6 +45,7 @@ import type { EncoderHandlers } from '../proto/generated/vitrina/encoder/v1/Enco
 import type { ModelInfo } from '../proto/generated/vitrina/encoder/v1/ModelInfo.ts';
 import { EventCodec } from '../streams/codec.ts';
 import { loadConfig } from '../platform/config.ts';
+import { setting } from '../platform/env-table.ts';
 import { createKafka } from '../streams/kafka.ts';
 import { logger as sharedLogger, type Logger } from '../platform/logger.ts';
 import { createS3 } from '../platform/s3.ts';
@@ -96,20 +97,12 @@ export interface ModelServer {
   stop(): Promise<void>;
 }
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return value;
-}
-
 export function resolveLimits(options: ModelServerOptions = {}): RequestLimits & { maxWaitMs: number } {
   return {
-    maxBatch: options.maxBatch ?? envInt('VITRINA_MODEL_MAX_BATCH', 64),
-    maxWaitMs: options.maxWaitMs ?? envInt('VITRINA_MODEL_MAX_WAIT_MS', 0),
-    maxImageBytes: options.maxImageBytes ?? envInt('VITRINA_MAX_IMAGE_BYTES', 10 * 1024 * 1024),
-    maxTextChars: options.maxTextChars ?? envInt('VITRINA_MAX_TEXT_CHARS', 2048),
+    maxBatch: options.maxBatch ?? setting('VITRINA_MODEL_MAX_BATCH'),
+    maxWaitMs: options.maxWaitMs ?? setting('VITRINA_MODEL_MAX_WAIT_MS'),
+    maxImageBytes: options.maxImageBytes ?? setting('VITRINA_MAX_IMAGE_BYTES'),
+    maxTextChars: options.maxTextChars ?? setting('VITRINA_MAX_TEXT_CHARS'),
   };
 }
 
@@ -196,7 +189,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   };
   const versions = new LoadedVersions({
     open,
-    capacity: options.loadedVersions ?? envInt('VITRINA_MODEL_VERSIONS_LOADED', 3),
+    capacity: options.loadedVersions ?? setting('VITRINA_MODEL_VERSIONS_LOADED'),
     maxBatch: limits.maxBatch,
     maxWaitMs: limits.maxWaitMs,
     log: (message, extra) => log.info(extra ?? {}, message),

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setting } from '../../platform/env-table.ts';
 import { manifestFile } from '../manifest.ts';
 
 export interface DownloadOptions {
@@ -22,11 +23,6 @@ export interface DownloadOptions {
   /** Per file — VITRINA_MODEL_DOWNLOAD_MAX_BYTES, 4 GiB. */
   maxBytes?: number;
   log?: (line: string) => void;
-}
-
-function envNumber(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 function join(base: string, file: string): string {
@@ -77,7 +73,7 @@ const MARKER = '.downloaded';
 export async function downloadModelFiles(baseUrl: string, dir: string, options: DownloadOptions): Promise<void> {
   const marker = path.join(dir, MARKER);
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === baseUrl) return;
-  const limits = { timeoutMs: options.timeoutMs ?? envNumber('VITRINA_MODEL_DOWNLOAD_TIMEOUT_MS', 600_000), maxBytes: options.maxBytes ?? envNumber('VITRINA_MODEL_DOWNLOAD_MAX_BYTES', 4 * 1024 ** 3) };
+  const limits = { timeoutMs: options.timeoutMs ?? setting('VITRINA_MODEL_DOWNLOAD_TIMEOUT_MS'), maxBytes: options.maxBytes ?? setting('VITRINA_MODEL_DOWNLOAD_MAX_BYTES') };
   const targets = [...options.required, ...(options.optional ?? [])].map((file) => ({ file, target: manifestFile(dir, file) }));
   const unverified = options.required.filter((file) => !options.sha256[file]);
   if (unverified.length > 0) throw new Error(`model.json gives no sha256 for ${unverified.join(', ')}: files fetched from ${baseUrl} must name their sha256 ("sha256": { "<file>": "<hex>" })`);

@@ -1,0 +1,64 @@
+// The one table of environment variables (platform/env-table.ts): every VITRINA_* name the code
+// reads is in it, nothing in it is read nowhere, the README's Configuration table is generated from
+// it, and its loader parses each variable by its type with the table's default.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { ENV_TABLE, envTableMarkdown, loadSettings, modelName } from '../../platform/env-table.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SKIP = new Set(['node_modules', '.git', 'test', 'coverage', '.tap']);
+
+/** Every source file outside the tests (TypeScript and JavaScript, the UI's scripts included). */
+function sources(dir: string, out: string[] = []): string[] {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (SKIP.has(entry.name) || entry.name.startsWith('.') && entry.name !== '.ci') continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) sources(full, out);
+    else if (/\.(ts|js|mjs|cjs)$/.test(entry.name) || entry.name === 'run') out.push(full);
+  }
+  return out;
+}
+
+const files = sources(root);
+const text = new Map(files.map((f) => [path.relative(root, f), fs.readFileSync(f, 'utf8')]));
+const names = new Set<string>(ENV_TABLE.map((v) => v.name));
+
+t.test('every VITRINA_* variable the code names is in the table, and every entry is read somewhere', async (t) => {
+  t.ok(files.length > 100, `${files.length} source files scanned`);
+  const found = new Map<string, string>();
+  for (const [file, body] of text) {
+    for (const m of body.matchAll(/\bVITRINA_[A-Z0-9_]*[A-Z0-9]\b/g)) if (!found.has(m[0])) found.set(m[0], file);
+  }
+  t.ok(found.size > 30, `${found.size} VITRINA_* names found`);
+  for (const [name, file] of found) t.ok(names.has(name), `${name} (read in ${file}) is in platform/env-table.ts`);
+  const everything = [...text.entries()].filter(([file]) => file !== path.join('platform', 'env-table.ts')).map(([, body]) => body).join('\n');
+  for (const name of names) t.ok(everything.includes(name), `${name} is read outside the table itself`);
+  t.equal(names.size, ENV_TABLE.length, 'no variable is listed twice');
+});
+
+t.test('the README lists exactly the table, as generated from it', async (t) => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const section = readme.split(/^## Configuration$/m)[1]?.split(/^## /m)[0] ?? '';
+  const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+  const listed = rows.flatMap((row) => [...row.split('|')[1]!.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1]!));
+  t.same([...listed].sort(), [...names].sort(), 'the README table names exactly the variables of the table');
+  t.ok(section.includes(envTableMarkdown()), 'the README table is the one `npx tsx platform/env-table.ts` prints');
+});
+
+t.test('one default per variable, parsed by its type', async (t) => {
+  const defaults = loadSettings({});
+  t.equal(defaults.VITRINA_MODEL_NAME, 'vitrina');
+  t.equal(defaults.VITRINA_GATEWAY_PORT, 8080);
+  t.equal(defaults.VITRINA_TINY_MODELS, false);
+  t.equal(defaults.VITRINA_ADMIN_TOKEN, undefined, 'no default: unset');
+  t.equal(modelName({}), 'vitrina');
+  t.equal(modelName({ VITRINA_MODEL_NAME: 'm2' }), 'm2');
+  t.equal(loadSettings({ VITRINA_GATEWAY_PORT: '9090' }).VITRINA_GATEWAY_PORT, 9090);
+  t.equal(loadSettings({ VITRINA_TINY_MODELS: 'yes' }).VITRINA_TINY_MODELS, true);
+  t.throws(() => loadSettings({ VITRINA_GATEWAY_PORT: 'eighty' }), /VITRINA_GATEWAY_PORT must be a positive integer, got "eighty"/);
+  for (const v of ENV_TABLE) t.ok(v.description.length > 10, `${v.name} is described`);
+  const repeats = [...text.entries()].filter(([file, body]) => file !== path.join('platform', 'env-table.ts') && /VITRINA_MODEL_NAME\s*\?\?/.test(body)).map(([file]) => file);
+  t.same(repeats, [], 'the model name default is written once, in the table');
+});

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import { contextFor, down, stackEnv, up } from '../stack/manager.ts';
 import { descendants, isAlive, readPid } from '../stack/process.ts';
-import { stackServices } from '../stack/services/index.ts';
+import { recordKafkaNodes } from '../stack/services/kafka.ts';
+import { stackServicesFor } from '../stack/services/index.ts';
 import type { Service } from '../stack/types.ts';
 import { loadConfig, type StackPorts, type VitrinaConfig } from '../platform/config.ts';
 import { sleep } from '../platform/sleep.ts';
@@ -22,13 +23,16 @@ const PORT_VARIABLES: Record<keyof StackPorts, string> = {
 };
 const ADDRESS_VARIABLES = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'S3_ENDPOINT', 'DATABASE_URL', 'VITRINA_STATE_DIR'];
 
-export type ServiceName = 'postgres' | 'kafka' | 'registry' | 'minio';
+/** A service of the instance; `kafka-2`, `kafka-3`: the other nodes of a Kafka cluster. */
+export type ServiceName = 'postgres' | 'kafka' | `kafka-${number}` | 'registry' | 'minio';
 
 export interface InstanceOptions {
   stateDir: string;
   ports: StackPorts;
-  /** The services to run (default all four), started in the stack's order. */
+  /** The services to run (default all of the stack's), started in the stack's order. */
   services?: ServiceName[];
+  /** Kafka nodes: 1 (default), or 3 for a cluster (services kafka, kafka-2, kafka-3). */
+  kafkaNodes?: number;
   log?: (line: string) => void;
 }
 
@@ -51,16 +55,16 @@ export interface StackInstance {
 }
 
 /** The configuration of an instance: the caller's environment with its stack addresses replaced. */
-export function instanceConfig(stateDir: string, ports: StackPorts, env: NodeJS.ProcessEnv = process.env): { config: VitrinaConfig; env: Record<string, string> } {
+export function instanceConfig(stateDir: string, ports: StackPorts, env: NodeJS.ProcessEnv = process.env, kafkaNodes = 1): { config: VitrinaConfig; env: Record<string, string> } {
   const own: Record<string, string> = { VITRINA_STATE_DIR: stateDir };
   for (const [key, name] of Object.entries(PORT_VARIABLES)) own[name] = String(ports[key as keyof StackPorts]);
-  const base = Object.fromEntries(Object.entries(env).filter(([name]) => !ADDRESS_VARIABLES.includes(name) && !Object.values(PORT_VARIABLES).includes(name)));
-  const config = loadConfig({ ...base, ...own });
+  const base = Object.fromEntries(Object.entries(env).filter(([name]) => !ADDRESS_VARIABLES.includes(name) && !Object.values(PORT_VARIABLES).includes(name) && name !== 'KAFKA_REPLICATION_FACTOR'));
+  const config = recordKafkaNodes(loadConfig({ ...base, ...own }), kafkaNodes);
   return { config, env: { ...own, ...stackEnv({ config }) } };
 }
 
-function serviceOf(name: ServiceName): Service {
-  const service = stackServices.find((s) => s.name === name);
+function serviceOf(name: ServiceName, config: VitrinaConfig): Service {
+  const service = stackServicesFor(config.kafkaNodes).find((s) => s.name === name);
   if (!service) throw new Error(`no stack service ${name}`);
   return service;
 }
@@ -77,12 +81,12 @@ function signalAll(pids: number[], signal: NodeJS.Signals): void {
 
 export async function startInstance(options: InstanceOptions): Promise<StackInstance> {
   const log = options.log ?? (() => undefined);
-  const names: ServiceName[] = options.services ?? ['postgres', 'kafka', 'registry', 'minio'];
   fs.mkdirSync(options.stateDir, { recursive: true });
-  const { config, env } = instanceConfig(options.stateDir, options.ports);
+  const { config, env } = instanceConfig(options.stateDir, options.ports, process.env, options.kafkaNodes);
+  const names: ServiceName[] = options.services ?? stackServicesFor(config.kafkaNodes).map((s) => s.name as ServiceName);
   const frozen = new Set<ServiceName>();
   const leader = (name: ServiceName): number | undefined => {
-    const service = serviceOf(name);
+    const service = serviceOf(name, config);
     const pid = readPid(`${contextFor(service, config, log).dataDir}/${service.name}.pid`);
     return pid !== undefined && isAlive(pid) ? pid : undefined;
   };

@@ -1,7 +1,9 @@
 // `vitrina stack up | down | status | logs | env`
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import { loadConfig } from '../platform/config.ts';
 import { down, logFileOf, stackEnv, status, up } from '../stack/manager.ts';
+import { recordKafkaNodes } from '../stack/services/kafka.ts';
 import { useTestStack } from '../stack/test-stack.ts';
 
 const say = (line: string): void => {
@@ -29,9 +31,11 @@ export function registerStack(program: Command): void {
     .command('up')
     .description('install (once, into the cache) and start every service, waiting until each is healthy')
     .option('--only <services>', 'comma-separated service names')
-    .action(async (opts: { only?: string }) => {
+    .option('--brokers <n>', 'Kafka brokers: 1 (default), or 3 for a KRaft cluster (replication factor 3, min.insync.replicas 2); recorded in the state folder, so later commands know it', Number)
+    .action(async (opts: { only?: string; brokers?: number }) => {
       const began = Date.now();
-      await up({ log: say, only: only(opts.only) });
+      const config = opts.brokers === undefined ? loadConfig() : recordKafkaNodes(loadConfig(), opts.brokers);
+      await up({ config, log: say, only: only(opts.only) });
       const flag = (stack.opts() as { test?: boolean }).test ? ' --test' : '';
       say(`stack is up (${((Date.now() - began) / 1000).toFixed(1)} s); run: eval "$(npx vitrina stack${flag} env)"`);
     });

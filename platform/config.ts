@@ -1,5 +1,6 @@
 // Every connection setting Vitrina reads, from the environment, with defaults that point at the
 // local stack (`npx vitrina stack up`). `npx vitrina stack env` prints the same names as exports.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,6 +17,8 @@ export interface VitrinaConfig {
   cacheDir: string;
   stateDir: string;
   ports: StackPorts;
+  /** How many Kafka nodes the local stack runs (1, or 3 after `stack up --brokers 3`). */
+  kafkaNodes: number;
   kafkaBrokers: string[];
   kafkaReplicationFactor: number;
   schemaRegistryUrl: string;
@@ -55,16 +58,39 @@ export function loadPorts(env: Env = process.env): StackPorts {
   };
 }
 
+/** The file in the state folder where `stack up --brokers N` records N, so later commands know the cluster. */
+export const KAFKA_CLUSTER_FILE = 'kafka-cluster.json';
+
+/** The Kafka node count recorded in the state folder; 1 when there is no record. */
+export function recordedKafkaNodes(stateDir: string): number {
+  try {
+    const nodes = (JSON.parse(fs.readFileSync(path.join(stateDir, KAFKA_CLUSTER_FILE), 'utf8')) as { nodes?: unknown }).nodes;
+    return Number.isInteger(nodes) && (nodes as number) > 0 ? (nodes as number) : 1;
+  } catch {
+    return 1;
+  }
+}
+
+/** Broker and controller ports of Kafka node `node` (1-based): node 1 on the configured ports, each next one 10 above. */
+export function kafkaNodePorts(ports: StackPorts, node: number): { broker: number; controller: number } {
+  return { broker: ports.kafka + 10 * (node - 1), controller: ports.kafkaController + 10 * (node - 1) };
+}
+
 export function loadConfig(env: Env = process.env): VitrinaConfig {
   const cacheDir = defaultCacheDir(env);
   const ports = loadPorts(env);
+  const stateDir = env.VITRINA_STATE_DIR ? path.resolve(env.VITRINA_STATE_DIR) : path.join(cacheDir, 'state');
+  const kafkaNodes = recordedKafkaNodes(stateDir);
+  const localBrokers = Array.from({ length: kafkaNodes }, (_, i) => `127.0.0.1:${kafkaNodePorts(ports, i + 1).broker}`);
   const s3Url = new URL(env.S3_ENDPOINT ?? `http://127.0.0.1:${ports.minio}`);
   return {
     cacheDir,
-    stateDir: env.VITRINA_STATE_DIR ? path.resolve(env.VITRINA_STATE_DIR) : path.join(cacheDir, 'state'),
+    stateDir,
     ports,
-    kafkaBrokers: (env.KAFKA_BROKERS ?? `127.0.0.1:${ports.kafka}`).split(',').map((b) => b.trim()).filter(Boolean),
-    kafkaReplicationFactor: intFrom(env, 'KAFKA_REPLICATION_FACTOR', 1),
+    kafkaNodes,
+    kafkaBrokers: (env.KAFKA_BROKERS ?? localBrokers.join(',')).split(',').map((b) => b.trim()).filter(Boolean),
+    // A cluster's topics live on three brokers (or as many as it has); one broker can only hold one copy.
+    kafkaReplicationFactor: intFrom(env, 'KAFKA_REPLICATION_FACTOR', Math.min(3, kafkaNodes)),
     schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
     s3: {
       endPoint: s3Url.hostname,

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type VitrinaConfig } from '../platform/config.ts';
 import { isAlive, portIsFree, readPid, residentBytes, startDetached, stopByPidFile, waitUntil } from './process.ts';
-import { stackServices } from './services/index.ts';
+import { stackServicesFor } from './services/index.ts';
 import { requireTools } from './tools.ts';
 import { StackError, type Health, type Service, type StackContext } from './types.ts';
 
@@ -33,7 +33,7 @@ export function contextFor(service: Service, config: VitrinaConfig, log: (line: 
   fs.mkdirSync(dataDir, { recursive: true });
   return {
     config,
-    installDir: path.join(config.cacheDir, service.name, service.version),
+    installDir: path.join(config.cacheDir, service.installName ?? service.name, service.version),
     dataDir,
     logFile: path.join(dataDir, `${service.name}.log`),
     log: (line) => log(`[${service.name}] ${line}`),
@@ -44,7 +44,7 @@ function pidFile(ctx: StackContext, service: Service): string {
   return path.join(ctx.dataDir, `${service.name}.pid`);
 }
 
-function selected(only: string[] | undefined, all: Service[] = stackServices): Service[] {
+function selected(config: VitrinaConfig, only: string[] | undefined, all: Service[] = stackServicesFor(config.kafkaNodes)): Service[] {
   if (!only || only.length === 0) return all;
   const unknown = only.filter((name) => !all.some((s) => s.name === name));
   if (unknown.length > 0) {
@@ -76,10 +76,11 @@ async function ensureInstalled(service: Service, ctx: StackContext): Promise<voi
 }
 
 async function startOne(service: Service, ctx: StackContext): Promise<'started' | 'running'> {
+  const launched = async (): Promise<Health> => (service.launched ? service.launched(ctx) : service.health(ctx));
   const pids = pidFile(ctx, service);
   const pid = readPid(pids);
   if (pid !== undefined && isAlive(pid)) {
-    const healthy = await waitUntil(async () => (await service.health(ctx)).ok, service.startTimeoutMs);
+    const healthy = await waitUntil(async () => (await launched()).ok, service.startTimeoutMs);
     if (!healthy) throw new StackError(`${service.name} (pid ${pid}) is running but not healthy`, `see ${ctx.logFile}, or run 'npx vitrina stack down' and 'up' again`);
     await service.afterStart?.(ctx);
     return 'running';
@@ -88,7 +89,7 @@ async function startOne(service: Service, ctx: StackContext): Promise<'started' 
   await ensureInstalled(service, ctx);
   for (const port of service.ports(ctx)) {
     if (!(await portIsFree(port))) {
-      throw new StackError(`port ${port} for ${service.name} is already in use by another process`, `stop that process, or choose another port with the VITRINA_${service.name.toUpperCase()}_PORT variables (see 'npx vitrina stack env')`);
+      throw new StackError(`port ${port} for ${service.name} is already in use by another process`, `stop that process, or choose another port with the VITRINA_${(service.installName ?? service.name).toUpperCase()}_PORT variables (see 'npx vitrina stack env')`);
     }
   }
   const spec = await service.command(ctx);
@@ -99,7 +100,7 @@ async function startOne(service: Service, ctx: StackContext): Promise<'started' 
       exited = true;
       return true;
     }
-    return (await service.health(ctx)).ok;
+    return (await launched()).ok;
   }, service.startTimeoutMs);
   if (exited) {
     fs.rmSync(pids, { force: true });
@@ -109,7 +110,12 @@ async function startOne(service: Service, ctx: StackContext): Promise<'started' 
     await stopByPidFile(pids, 15_000, service.stopSignal);
     throw new StackError(`${service.name} did not become healthy within ${service.startTimeoutMs / 1000} s: ${logTail(ctx.logFile)}`, `see ${ctx.logFile}; a slow machine may need another try`);
   }
-  await service.afterStart?.(ctx);
+  try {
+    await service.afterStart?.(ctx);
+  } catch (err) {
+    await stopByPidFile(pids, 15_000, service.stopSignal);
+    throw err;
+  }
   return 'started';
 }
 
@@ -118,7 +124,7 @@ export async function up(options: StackOptions = {}): Promise<void> {
   const log = options.log ?? (() => undefined);
   const startedNow: Array<{ service: Service; ctx: StackContext }> = [];
   try {
-    for (const service of selected(options.only, options.services)) {
+    for (const service of selected(config, options.only, options.services)) {
       const ctx = contextFor(service, config, log);
       const began = Date.now();
       const outcome = await startOne(service, ctx);
@@ -135,12 +141,24 @@ export async function down(options: StackOptions = {}): Promise<string[]> {
   const config = options.config ?? loadConfig();
   const log = options.log ?? (() => undefined);
   const stopped: string[] = [];
-  for (const service of [...selected(options.only, options.services)].reverse()) {
-    const ctx = contextFor(service, config, log);
-    if (await stopByPidFile(pidFile(ctx, service), 15_000, service.stopSignal)) {
-      stopped.push(service.name);
-      ctx.log('stopped');
-    }
+  // The nodes of one installation (a Kafka cluster) stop together: stopped one after another, the
+  // last ones would wait for a controller quorum that is already gone.
+  const groups: Service[][] = [];
+  for (const service of [...selected(config, options.only, options.services)].reverse()) {
+    const previous = groups.at(-1);
+    if (previous && service.installName !== undefined && previous[0]!.installName === service.installName) previous.push(service);
+    else groups.push([service]);
+  }
+  for (const group of groups) {
+    await Promise.all(
+      group.map(async (service) => {
+        const ctx = contextFor(service, config, log);
+        if (await stopByPidFile(pidFile(ctx, service), 15_000, service.stopSignal)) {
+          stopped.push(service.name);
+          ctx.log('stopped');
+        }
+      }),
+    );
   }
   return stopped;
 }
@@ -149,7 +167,7 @@ export async function status(options: StackOptions = {}): Promise<ServiceStatus[
   const config = options.config ?? loadConfig();
   const log = options.log ?? (() => undefined);
   const result: ServiceStatus[] = [];
-  for (const service of selected(options.only, options.services)) {
+  for (const service of selected(config, options.only, options.services)) {
     const ctx = contextFor(service, config, log);
     const pid = readPid(pidFile(ctx, service)) ?? null;
     const running = pid !== null && isAlive(pid);
@@ -182,11 +200,11 @@ export function stackEnv(options: StackOptions = {}): Record<string, string> {
     VITRINA_MINIO_CONSOLE_PORT: String(config.ports.minioConsole),
     VITRINA_POSTGRES_PORT: String(config.ports.postgres),
   };
-  for (const service of selected(options.only, options.services)) Object.assign(env, service.env(contextFor(service, config, () => undefined)));
+  for (const service of selected(config, options.only, options.services)) Object.assign(env, service.env(contextFor(service, config, () => undefined)));
   return env;
 }
 
 export function logFileOf(name: string, config: VitrinaConfig = loadConfig()): string {
-  const [service] = selected([name]);
+  const [service] = selected(config, [name]);
   return contextFor(service!, config, () => undefined).logFile;
 }

@@ -28,6 +28,8 @@ export interface Tool {
 
 export interface Service {
   readonly name: string;
+  /** The cache folder of its installation, when it shares one with another service (default its name). */
+  readonly installName?: string;
   /** The exact pinned version installed and reported by `status`. */
   readonly version: string;
   readonly tools: Tool[];
@@ -40,6 +42,11 @@ export interface Service {
   /** Spawns the service (detached) and returns its command line; the manager records the PID. */
   command(ctx: StackContext): Promise<LaunchSpec>;
   health(ctx: StackContext): Promise<Health>;
+  /**
+   * What `up` waits for before it starts the next service (default: health). A service whose health
+   * needs services started after it (a node of a Kafka cluster needs a quorum) answers earlier.
+   */
+  launched?(ctx: StackContext): Promise<Health>;
   /** Work after the service is healthy (buckets, topics, users); idempotent. */
   afterStart?(ctx: StackContext): Promise<void>;
   /** Environment variables (name → value) clients use to reach this service. */

@@ -49,14 +49,24 @@ export type TopicName = (typeof topics)[keyof typeof topics]['name'];
 
 export const allTopics: TopicSpec[] = Object.values(topics);
 
-export function topicConfig(spec: TopicSpec): Record<string, string> {
+/**
+ * The copies a write must reach before it is acknowledged (producers send with acks=all): one less
+ * than the replication factor, so a cluster of three keeps accepting writes with one broker down and
+ * an acknowledged write survives the loss of any one broker; 1 on a single broker.
+ */
+export function minInsyncReplicas(replicationFactor: number): number {
+  return Math.max(1, replicationFactor - 1);
+}
+
+export function topicConfig(spec: TopicSpec, replicationFactor = loadConfig().kafkaReplicationFactor): Record<string, string> {
+  const insync = { 'min.insync.replicas': String(minInsyncReplicas(replicationFactor)) };
   switch (spec.kind) {
     case 'entity':
-      return { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(DAY) };
+      return { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.ms': String(DAY), ...insync };
     case 'log':
-      return { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1' };
+      return { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'retention.bytes': '-1', ...insync };
     case 'stream':
-      return { 'cleanup.policy': 'delete', 'retention.ms': String(spec.retentionMs ?? 7 * DAY) };
+      return { 'cleanup.policy': 'delete', 'retention.ms': String(spec.retentionMs ?? 7 * DAY), ...insync };
   }
 }
 
@@ -73,17 +83,21 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics,
       topic: spec.name,
       numPartitions: spec.partitions,
       replicationFactor,
-      configEntries: Object.entries(topicConfig(spec)).map(([name, value]) => ({ name, value })),
+      configEntries: Object.entries(topicConfig(spec, replicationFactor)).map(([name, value]) => ({ name, value })),
     }));
   if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
   const present = specs.filter((spec) => existing.has(spec.name));
   if (present.length > 0) {
+    // An existing topic keeps the replication factor it was made with; its min.insync follows that,
+    // not the caller's setting (a client that reaches a cluster without its settings must not lower it).
+    const metadata = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
+    const copies = new Map(metadata.topics.map((t) => [t.name, t.partitions[0]?.replicas.length ?? replicationFactor]));
     await admin.alterConfigs({
       validateOnly: false,
       resources: present.map((spec) => ({
         type: 2, // TOPIC
         name: spec.name,
-        configEntries: Object.entries(topicConfig(spec)).map(([name, value]) => ({ name, value })),
+        configEntries: Object.entries(topicConfig(spec, copies.get(spec.name) ?? replicationFactor)).map(([name, value]) => ({ name, value })),
       })),
     });
   }

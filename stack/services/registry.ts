@@ -3,6 +3,7 @@
 // (io.apicurio:apicurio-registry-app:<version>:tar.gz:all, a ready-built Quarkus application),
 // run with a Java 21+ runtime, storing its state in Kafka (kafkasql storage: a journal topic it
 // replays at start), so schemas survive restarts and live and die with the Kafka data.
+import { localKafkaBrokers } from './kafka.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { markerValid, writeMarker } from '../marker.ts';
@@ -35,7 +36,7 @@ function registryUrl(ctx: StackContext): string {
 }
 
 function localBrokers(ctx: StackContext): string {
-  return `127.0.0.1:${ctx.config.ports.kafka}`;
+  return localKafkaBrokers(ctx.config).join(',');
 }
 
 function javaBin(): string {

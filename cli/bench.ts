@@ -9,6 +9,7 @@ import { runCpuProfileSummary } from '../bench/cpu-profile.ts';
 import { runQualityBench, type QualityBenchOptions } from '../bench/quality.ts';
 import { runRelevanceBench, type RelevanceBenchOptions } from '../bench/relevance.ts';
 import { runReplayBench } from '../bench/replay.ts';
+import { runUploadNotificationsBench } from '../bench/upload-notifications.ts';
 import { runSearchRecallBench, type SearchRecallOptions } from '../bench/search-recall.ts';
 import { runSearchBench, type SearchBenchOptions } from '../bench/search.ts';
 
@@ -50,6 +51,11 @@ export function registerBench(program: Command): void {
     .command('replay')
     .description('rebuild the products projection: events/s next to kafka-consumer-perf-test on the same topic')
     .action(() => runReplayBench());
+  bench
+    .command('upload-notifications')
+    .description("upload → Kafka notification latency of MinIO's queued and direct targets side by side (a MinIO of its own), and the queued events kept across a kill and restart")
+    .option('--uploads <n>', 'uploads, one at a time', (v) => Number(v), 30)
+    .action((opts: { uploads: number }) => runUploadNotificationsBench(opts));
   bench
     .command('search-recall')
     .description('HNSW recall@10 against an exact scan, unfiltered and with a selective (1%) and a broad (20%) filter, and the speed-up, on random unit vectors')

@@ -1,7 +1,13 @@
 // MinIO, built from its Go module at a pinned revision with the local Go toolchain (`go install`), with a
-// Kafka notification target (id PRIMARY) configured through environment variables: every object created
-// in vitrina-uploads becomes a JSON event on the topic vitrina.uploads.notifications. Events are first
-// written to a queue directory under the data directory, so they survive MinIO restarts and Kafka outages.
+// Kafka notification targets configured through environment variables: every object created in
+// vitrina-uploads becomes a JSON event on the topic vitrina.uploads.notifications, twice. Target PRIMARY
+// writes each event to a queue directory under the data directory first, so it survives MinIO restarts
+// and Kafka outages, but MinIO sends what that directory holds on a fixed 3 s ticker
+// (internal/store/store.go, retryInterval; no setting changes it): 1.5 s on average, 3 s at worst.
+// Target DIRECT has no queue directory, so MinIO sends its event to Kafka as soon as the object is
+// stored (milliseconds), and loses it if Kafka is down or MinIO dies first. The dispatcher predicts
+// an object once per key and ETag (its ledger), so the copy that comes second is skipped: the
+// prediction follows the direct event, and the queued one makes sure it comes.
 //
 // The event MinIO writes (internal/event/target/kafka.go): message key "<bucket>/<object key>" (plain,
 // not URL-encoded); value {"EventName":"s3:ObjectCreated:Put","Key":"<bucket>/<object key>","Records":[
@@ -24,14 +30,34 @@ const MIN_GO: [number, number] = [1, 24];
 
 export const BUCKETS = { images: 'vitrina-images', models: 'vitrina-models', uploads: 'vitrina-uploads' } as const;
 export const UPLOAD_NOTIFICATIONS_TOPIC = topics.uploads.name;
-/** The notification target id (the suffix of the MINIO_NOTIFY_KAFKA_*_PRIMARY variables). */
-const TARGET_ID = 'PRIMARY';
-/** The target's ARN as MinIO lists it ("SQS ARNs" at startup): it carries the site region (MINIO_SITE_REGION). */
-export function uploadNotificationsArn(region: string): string {
-  return `arn:minio:sqs:${region}:${TARGET_ID}:kafka`;
+/** The notification target ids (the suffixes of the MINIO_NOTIFY_KAFKA_*_<ID> variables): queued, then direct. */
+export const NOTIFY_TARGETS = { queued: 'PRIMARY', direct: 'DIRECT' } as const;
+/** A target's ARN as MinIO lists it ("SQS ARNs" at startup): it carries the site region (MINIO_SITE_REGION). */
+export function uploadNotificationsArn(region: string, target: string = NOTIFY_TARGETS.queued): string {
+  return `arn:minio:sqs:${region}:${target}:kafka`;
 }
-/** Matches the target's ARN with or without a region (`arn:minio:sqs::PRIMARY:kafka` is accepted too). */
-const TARGET_ARN = new RegExp(`^arn:minio:sqs:[^:]*:${TARGET_ID}:kafka$`);
+/** Matches a target's ARN with or without a region (`arn:minio:sqs::PRIMARY:kafka` is accepted too). */
+const targetArn = (target: string): RegExp => new RegExp(`^arn:minio:sqs:[^:]*:${target}:kafka$`);
+
+/**
+ * The environment of a MinIO whose uploads go to `topic` through the queued target (events kept in
+ * `queueDirectory` until Kafka has them) and the direct one to `direct` (the same topic but in
+ * `bench upload-notifications`, which tells them apart), or not when false.
+ */
+export function notificationEnv(brokers: string[], topic: string, queueDirectory: string, direct: string | false = topic): Record<string, string> {
+  const env: Record<string, string> = {
+    [`MINIO_NOTIFY_KAFKA_ENABLE_${NOTIFY_TARGETS.queued}`]: 'on',
+    [`MINIO_NOTIFY_KAFKA_BROKERS_${NOTIFY_TARGETS.queued}`]: brokers.join(','),
+    [`MINIO_NOTIFY_KAFKA_TOPIC_${NOTIFY_TARGETS.queued}`]: topic,
+    [`MINIO_NOTIFY_KAFKA_QUEUE_DIR_${NOTIFY_TARGETS.queued}`]: queueDirectory,
+  };
+  if (direct !== false) {
+    env[`MINIO_NOTIFY_KAFKA_ENABLE_${NOTIFY_TARGETS.direct}`] = 'on';
+    env[`MINIO_NOTIFY_KAFKA_BROKERS_${NOTIFY_TARGETS.direct}`] = brokers.join(',');
+    env[`MINIO_NOTIFY_KAFKA_TOPIC_${NOTIFY_TARGETS.direct}`] = direct;
+  }
+  return env;
+}
 
 function minioBinary(ctx: StackContext): string {
   return path.join(ctx.installDir, 'bin', 'minio');
@@ -99,16 +125,12 @@ async function install(ctx: StackContext): Promise<void> {
 
 function serverEnv(ctx: StackContext): Record<string, string> {
   const { s3, kafkaBrokers } = ctx.config;
-  const suffix = `_${TARGET_ID}`;
   return {
     MINIO_ROOT_USER: s3.accessKey,
     MINIO_ROOT_PASSWORD: s3.secretKey,
     MINIO_SITE_REGION: s3.region,
     MINIO_UPDATE: 'off',
-    [`MINIO_NOTIFY_KAFKA_ENABLE${suffix}`]: 'on',
-    [`MINIO_NOTIFY_KAFKA_BROKERS${suffix}`]: kafkaBrokers.join(','),
-    [`MINIO_NOTIFY_KAFKA_TOPIC${suffix}`]: UPLOAD_NOTIFICATIONS_TOPIC,
-    [`MINIO_NOTIFY_KAFKA_QUEUE_DIR${suffix}`]: queueDir(ctx),
+    ...notificationEnv(kafkaBrokers, UPLOAD_NOTIFICATIONS_TOPIC, queueDir(ctx)),
   };
 }
 
@@ -183,21 +205,30 @@ async function afterStart(ctx: StackContext): Promise<void> {
     }
   }
   await ensureTopic(ctx);
-  const current = await client.getBucketNotification(BUCKETS.uploads);
-  const present = (current.QueueConfiguration ?? []).some((q) => TARGET_ARN.test(q.Queue) && [q.Event].flat().includes(Minio.ObjectCreatedAll));
-  if (present) return;
-  const arn = uploadNotificationsArn(ctx.config.s3.region);
-  const notification = new Minio.NotificationConfig();
-  const queue = new Minio.QueueConfig(arn);
-  queue.addEvent(Minio.ObjectCreatedAll);
-  notification.add(queue);
   try {
-    // Replaces the bucket's notification configuration: vitrina-uploads carries only this one.
-    await client.setBucketNotification(BUCKETS.uploads, notification);
+    if (!(await routeUploads(client, BUCKETS.uploads, ctx.config.s3.region))) return;
   } catch (err) {
-    throw new StackError(`could not route ${BUCKETS.uploads} events to ${arn}: ${(err as Error).message}`, `check the Kafka target in ${ctx.logFile}`);
+    throw new StackError(`could not route ${BUCKETS.uploads} events to its Kafka targets: ${(err as Error).message}`, `check the Kafka targets in ${ctx.logFile}`);
   }
-  ctx.log(`${BUCKETS.uploads}: s3:ObjectCreated:* → Kafka topic ${UPLOAD_NOTIFICATIONS_TOPIC}`);
+  ctx.log(`${BUCKETS.uploads}: s3:ObjectCreated:* → Kafka topic ${UPLOAD_NOTIFICATIONS_TOPIC} (queued and direct)`);
+}
+
+/**
+ * Routes the bucket's created objects to the given targets (default both), replacing its
+ * notification configuration; false when it already routes them so.
+ */
+export async function routeUploads(client: Minio.Client, bucket: string, region: string, targets: string[] = Object.values(NOTIFY_TARGETS)): Promise<boolean> {
+  const current = await client.getBucketNotification(bucket);
+  const routed = (target: string): boolean => (current.QueueConfiguration ?? []).some((q) => targetArn(target).test(q.Queue) && [q.Event].flat().includes(Minio.ObjectCreatedAll));
+  if (targets.every(routed) && (current.QueueConfiguration ?? []).length === targets.length) return false;
+  const notification = new Minio.NotificationConfig();
+  for (const target of targets) {
+    const queue = new Minio.QueueConfig(uploadNotificationsArn(region, target));
+    queue.addEvent(Minio.ObjectCreatedAll);
+    notification.add(queue);
+  }
+  await client.setBucketNotification(bucket, notification);
+  return true;
 }
 
 export const minioService: Service = {

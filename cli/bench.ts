@@ -12,6 +12,7 @@ import { runReplayBench } from '../bench/replay.ts';
 import { runUploadNotificationsBench } from '../bench/upload-notifications.ts';
 import { runSearchRecallBench, type SearchRecallOptions } from '../bench/search-recall.ts';
 import { runSearchBench, type SearchBenchOptions } from '../bench/search.ts';
+import { runSearchStagesBench, type SearchStagesOptions } from '../bench/search-stages.ts';
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks (print figures, write bench/results/<name>.json)');
@@ -77,6 +78,12 @@ export function registerBench(program: Command): void {
     .option('--seed <s>', 'seed of the product sample')
     .option('--name <name>', 'results file name under bench/results/ (default search)')
     .action((opts: SearchBenchOptions) => runSearchBench(opts));
+  bench
+    .command('search-stages')
+    .description('where a default-mode text search spends its time: understanding, live version, catalog values, embedding, the page SQL, the top-1,000 read of facets and collapse (dev-half shopper queries, in process), with EXPLAIN ANALYZE')
+    .option('--queries <n>', 'dev-half queries (150)', (v) => Number(v))
+    .option('--threads <n>', 'onnxruntime threads of the model server (1)', (v) => Number(v))
+    .action(async (opts: SearchStagesOptions) => void (await runSearchStagesBench(opts)));
   bench
     .command('relevance')
     .description('the shopper-query set (bench/relevance/queries.tsv) through REST: precision@10 per mode, with and without query understanding, per half (dev/test), latency p50/p95')

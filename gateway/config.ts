@@ -33,6 +33,8 @@ export interface GatewayOptions {
   maxQueryBytes: number;
   /** How long the known filter values are cached before being read again, in ms. */
   filterValuesTtlMs: number;
+  /** How many recent query texts' embeddings are kept (per model version), so the same words are not embedded again; 0 keeps none. */
+  queryEmbeddingCacheSize: number;
   /** Largest decoded image (width × height) an upload may have. */
   maxImagePixels: number;
   /** GraphQL: deepest field nesting and highest estimated cost of one request. */
@@ -62,6 +64,7 @@ export const defaultGatewayOptions: GatewayOptions = {
   maxOffset: 1000,
   maxQueryBytes: 2048,
   filterValuesTtlMs: 30_000,
+  queryEmbeddingCacheSize: 1000,
   maxImagePixels: defaultImageLimits.maxImagePixels,
   graphqlMaxDepth: 8,
   graphqlMaxCost: 5000,
@@ -89,6 +92,7 @@ export function loadGatewayOptions(env: Env = process.env): GatewayOptions {
     maxOffset: intFrom(env, 'VITRINA_MAX_OFFSET', defaultGatewayOptions.maxOffset),
     maxQueryBytes: defaultGatewayOptions.maxQueryBytes,
     filterValuesTtlMs: intFrom(env, 'VITRINA_FILTER_VALUES_TTL_MS', defaultGatewayOptions.filterValuesTtlMs),
+    queryEmbeddingCacheSize: env.VITRINA_QUERY_EMBEDDING_CACHE?.trim() === '0' ? 0 : intFrom(env, 'VITRINA_QUERY_EMBEDDING_CACHE', defaultGatewayOptions.queryEmbeddingCacheSize),
     maxImagePixels: intFrom(env, 'VITRINA_MAX_IMAGE_PIXELS', defaultGatewayOptions.maxImagePixels),
     graphqlMaxDepth: intFrom(env, 'VITRINA_GRAPHQL_MAX_DEPTH', defaultGatewayOptions.graphqlMaxDepth),
     graphqlMaxCost: intFrom(env, 'VITRINA_GRAPHQL_MAX_COST', defaultGatewayOptions.graphqlMaxCost),

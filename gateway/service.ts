@@ -12,6 +12,7 @@ import { UnknownModelVersionError } from '../projections/embeddings/errors.ts';
 import { badRequest, fromModelServer, notFound, unavailable } from './errors.ts';
 import { FILTER_NAMES, FilterValueCache, STRING_FILTERS, type KnownValues } from './filters.ts';
 import { imageUrl, inspectImage, readObject, type ImageInfo } from './images.ts';
+import { EmbeddingCache } from './embedding-cache.ts';
 import { collapseByName, countFacets, countGroupFacets, facetAttributes, RESULT_SET_SIZE, type FacetCounts } from './result-sets.ts';
 import { withTimeout } from '../platform/timeout.ts';
 import { applyUnderstanding, buildLexicon, leastCertain, understand, UNDERSTOOD_ATTRIBUTES, type Lexicon, type Understood } from '../projections/embeddings/understand.ts';
@@ -102,12 +103,14 @@ export const MAX_VARIANTS_SHOWN = 24;
 export class SearchService {
   readonly filterValues: FilterValueCache;
   private lexicon: { from: unknown; lexicon: Lexicon } | undefined;
+  private readonly queryEmbeddings: EmbeddingCache;
 
   constructor(
     private readonly deps: ServiceDeps,
     readonly options: GatewayOptions,
   ) {
     this.filterValues = new FilterValueCache(async () => (await deps.search.filterValues()) as KnownValues, options.filterValuesTtlMs);
+    this.queryEmbeddings = new EmbeddingCache(options.queryEmbeddingCacheSize);
   }
 
   // ---- inputs ----
@@ -193,6 +196,15 @@ export class SearchService {
     return vector;
   }
 
+  /** A query text's embedding by a version: remembered from an earlier search, else from the model server. */
+  private async embedQuery(text: string, version: string): Promise<Float32Array> {
+    const known = this.queryEmbeddings.get(version, text);
+    if (known) return known;
+    const vector = await this.embed('text', text, version);
+    this.queryEmbeddings.set(version, text, vector);
+    return vector;
+  }
+
   // ---- results ----
 
   product(view: ProductView, base: string): ProductDto {
@@ -242,7 +254,7 @@ export class SearchService {
     if (input.collapse !== undefined && input.collapse !== 'name') throw badRequest(`collapse takes "name", got "${String(input.collapse)}"`);
     const collapse = input.collapse === 'name';
     const { page, top } = await this.withLiveVersion(async (modelVersion) => {
-      const vector = await this.embed('text', text, modelVersion);
+      const vector = await this.embedQuery(text, modelVersion);
       const run = (o: SearchOptions): Promise<SearchPage> =>
         mode === 'hybrid' ? this.deps.search.hybrid(text, vector, o) : mode === 'name' ? this.deps.search.byNameVector(vector, o) : this.deps.search.byTextVector(vector, o);
       for (;;) {

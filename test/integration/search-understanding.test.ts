@@ -161,3 +161,25 @@ t.test('collapsed by name: pages follow one another and a facet counts the hits 
     }
   }
 });
+
+t.test('a query text embedded once is not sent to the model server again (the gateway remembers recent query embeddings)', async (t) => {
+  // a model server of this test's own, stopped half way
+  const own = await startModelServer({ address: '127.0.0.1:0', model: path.join(tmp, 'models', version), cacheDir: tmp, s3: null, threads: 1 });
+  const ownEncoder = createEncoderClient(own.address, 5_000);
+  t.teardown(() => ownEncoder.close());
+  const cached = await buildGateway({ search: new SearchCore(rt.db, { namespace: space.namespace }), encoder: ownEncoder, s3: rt.s3 }, { defaultMode: 'name', understandQueries: false });
+  t.teardown(() => cached.close());
+  const uncached = await buildGateway({ search: new SearchCore(rt.db, { namespace: space.namespace }), encoder: ownEncoder, s3: rt.s3 }, { defaultMode: 'name', understandQueries: false, queryEmbeddingCacheSize: 0 });
+  t.teardown(() => uncached.close());
+  const first = await cached.inject({ url: '/api/v1/search?q=red%20dress&k=5' });
+  t.equal(first.statusCode, 200, first.body);
+  t.equal((await uncached.inject({ url: '/api/v1/search?q=red%20dress&k=5' })).statusCode, 200);
+  await own.stop();
+
+  const again = await cached.inject({ url: '/api/v1/search?q=red%20dress&k=5&offset=5&gender=Women' });
+  t.equal(again.statusCode, 200, `the same words answer with the model server down: ${again.body}`);
+  const q = (await encoder.embedTexts(['red dress'], version)).vectors[0]!;
+  t.same((again.json() as { hits: Array<{ product: { id: number } }> }).hits.map((h) => h.product.id - base), rankedFor(q, (i) => i % 2 === 1).slice(5, 10), 'ranked by the embedding remembered');
+  t.equal((await cached.inject({ url: '/api/v1/search?q=blue%20dress&k=5' })).statusCode, 503, 'new words still need the model server');
+  t.equal((await uncached.inject({ url: '/api/v1/search?q=red%20dress&k=5' })).statusCode, 503, 'with the cache off (queryEmbeddingCacheSize 0) every search asks it');
+});

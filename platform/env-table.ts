@@ -80,7 +80,7 @@ export const ENV_TABLE = [
   { name: 'VITRINA_UPLOAD_LIMIT_BYTES', kind: 'int', default: 5 * 1024 * 1024, description: 'largest image upload (gateway and dispatcher), in bytes' },
   { name: 'VITRINA_MAX_IMAGE_PIXELS', kind: 'int', default: 40_000_000, description: 'largest decoded image, width × height' },
   { name: 'VITRINA_MAX_OFFSET', kind: 'int', default: 1000, description: 'largest offset a search may ask for' },
-  { name: 'VITRINA_QUERY_EMBEDDING_CACHE', kind: 'int', default: 1000, description: 'query embeddings the gateway keeps, the least recently used dropped first' },
+  { name: 'VITRINA_QUERY_EMBEDDING_CACHE', kind: 'count', default: 1000, description: 'query embeddings the gateway keeps, the least recently used dropped first; 0 keeps none' },
   { name: 'VITRINA_FILTER_VALUES_TTL_MS', kind: 'int', default: 30_000, description: "how long the gateway caches the catalog's filter values" },
   { name: 'VITRINA_GRAPHQL_MAX_DEPTH', kind: 'int', default: 8, description: 'deepest GraphQL field nesting' },
   { name: 'VITRINA_GRAPHQL_MAX_COST', kind: 'int', default: 5000, description: 'highest estimated cost of one GraphQL request' },

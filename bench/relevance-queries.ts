@@ -8,10 +8,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { STRING_FILTER_NAMES } from '../schemas/product-attributes.ts';
 
 export const RELEVANCE_QUERIES_FILE = fileURLToPath(new URL('./relevance/queries.tsv', import.meta.url));
 
-export const JUDGED_ATTRIBUTES = ['gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'usage'] as const;
+/** A judgment names the attributes whose values are words: the string filters of the attribute table. */
+export const JUDGED_ATTRIBUTES = STRING_FILTER_NAMES;
 export type JudgedAttribute = (typeof JUDGED_ATTRIBUTES)[number];
 
 export type JudgedProduct = Partial<Record<JudgedAttribute, string | null>>;

@@ -12,6 +12,8 @@
 // group at a page's end is whole.
 import type { Db, DbClient } from '../db.ts';
 import { ident, inTransaction } from '../db.ts';
+import { setting } from '../../platform/env-table.ts';
+import { VIEW_ATTRIBUTES, type ProductAttributesView } from '../../schemas/product-attributes.ts';
 import { productById } from '../products/queries.ts';
 import { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from './errors.ts';
 import { boostCount, excludeConditions, FILTER_COLUMNS, FILTER_NAMES, filterConditions, type SearchFilters } from './filters.ts';
@@ -21,19 +23,8 @@ import { vectorLiteral } from './vectors.ts';
 export type { SearchFilters } from './filters.ts';
 export { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from './errors.ts';
 
-export interface ProductView {
-  id: number;
-  name: string | null;
-  gender: string | null;
-  masterCategory: string | null;
-  subCategory: string | null;
-  articleType: string | null;
-  baseColour: string | null;
-  season: string | null;
-  usage: string | null;
-  year: number | null;
-  imageKey: string | null;
-}
+/** A product as search shows it: its id, its attributes under their API names, its image key. */
+export type ProductView = { id: number } & ProductAttributesView & { imageKey: string | null };
 
 export interface Hit {
   product: ProductView;
@@ -62,7 +53,7 @@ export interface SearchOptions {
 export interface SearchCoreOptions {
   /** Namespace of the embeddings projection; default "embeddings". */
   namespace?: string;
-  /** hnsw.ef_search: candidates of the first scan round; fixed so that every page sees one scan. Default $VITRINA_HNSW_EF_SEARCH or 100. */
+  /** hnsw.ef_search: candidates of the first scan round; fixed so that every page sees one scan. Default $VITRINA_HNSW_EF_SEARCH (platform/env-table.ts). */
   efSearch?: number;
   /** hnsw.max_scan_tuples: how far an iterative scan may go looking for rows that pass the filters. Default 20000. */
   maxScanTuples?: number;
@@ -82,36 +73,16 @@ interface Target {
   dimension: number;
 }
 
-interface ProductRow {
-  product_id: number;
-  display_name: string | null;
-  gender: string | null;
-  master_category: string | null;
-  sub_category: string | null;
-  article_type: string | null;
-  base_colour: string | null;
-  season: string | null;
-  usage: string | null;
-  year: number | null;
-  image_key: string | null;
-}
+/** A row of a version table as the searches select it (PRODUCT_COLUMNS). */
+type ProductRow = Record<string, unknown> & { product_id: number; image_key: string | null };
 
-const PRODUCT_COLUMNS = 'product_id, display_name, gender, master_category, sub_category, article_type, base_colour, season, usage, year, image_key';
+const PRODUCT_COLUMNS = ['product_id', ...VIEW_ATTRIBUTES.map((a) => a.column), 'image_key'].join(', ');
 
 function viewOf(r: ProductRow): ProductView {
-  return {
-    id: r.product_id,
-    name: r.display_name,
-    gender: r.gender,
-    masterCategory: r.master_category,
-    subCategory: r.sub_category,
-    articleType: r.article_type,
-    baseColour: r.base_colour,
-    season: r.season,
-    usage: r.usage,
-    year: r.year,
-    imageKey: r.image_key,
-  };
+  const view: Record<string, unknown> = { id: r.product_id };
+  for (const a of VIEW_ATTRIBUTES) view[a.api] = r[a.column];
+  view.imageKey = r.image_key;
+  return view as ProductView;
 }
 
 function checkPaging(o: SearchOptions): { k: number; offset: number } {
@@ -147,7 +118,7 @@ export class SearchCore {
     options: SearchCoreOptions = {},
   ) {
     this.names = tableNames(options.namespace ?? DEFAULT_NAMESPACE);
-    this.efSearch = positiveInteger('efSearch', options.efSearch ?? Number(process.env.VITRINA_HNSW_EF_SEARCH ?? 100));
+    this.efSearch = positiveInteger('efSearch', options.efSearch ?? setting('VITRINA_HNSW_EF_SEARCH'));
     this.maxScanTuples = positiveInteger('maxScanTuples', options.maxScanTuples ?? 20_000);
     this.hybridPool = options.hybridPool ?? 100;
     this.rrfK = options.rrfK ?? 60;

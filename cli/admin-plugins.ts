@@ -5,6 +5,7 @@ import { registryGraphql } from '../gateway/graphql/registry.ts';
 import type { GraphqlExtension } from '../gateway/plugins/graphql.ts';
 import { modelRoutes, type ModelCommands } from '../gateway/plugins/models.ts';
 import { adminGuard } from '../mlops/admin-token.ts';
+import { setting } from '../platform/env-table.ts';
 import { promoteByHand, rollbackByHand } from '../mlops/promotions.ts';
 import { requestTraining } from '../mlops/requests.ts';
 import { defaultModelName } from '../projections/model-registry/queries.ts';
@@ -19,7 +20,7 @@ export function adminPlugins(rt: Runtime): GatewayPlugin[] {
     rollback: (input) => rollbackByHand(deps, { ...input, modelName }),
   };
   // A weak VITRINA_ADMIN_TOKEN stops the start here, with the reason.
-  return [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands, admin: adminGuard(process.env.VITRINA_ADMIN_TOKEN) } }];
+  return [{ plugin: modelRoutes, prefix: '/api/v1', options: { db: rt.db, modelName, commands, admin: adminGuard(setting('VITRINA_ADMIN_TOKEN')) } }];
 }
 
 /** The model registry's fields on the one GraphQL endpoint, over the same queries as the routes above. */

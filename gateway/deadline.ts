@@ -7,18 +7,18 @@
 // error mapping before this deadline fires; this is the net under every other dependency.
 import type { FastifyInstance } from 'fastify';
 import type { PoolTimeouts } from '../projections/db.ts';
-import { intFrom } from '../platform/config.ts';
+import { setting } from '../platform/env-table.ts';
 import { unavailable } from './errors.ts';
 
 // 3 s, not closer to the 5 s a client may wait: on a starved machine (a chaos run at load
 // average 22 on 2 cores) timers and accepts run a second or more late.
-export const DEFAULT_REQUEST_DEADLINE_MS = 3000;
+export const DEFAULT_REQUEST_DEADLINE_MS = setting('VITRINA_REQUEST_DEADLINE_MS', {});
 
 /** The gateway's database pool: a connection or a free client within 1.5 s, a query's answer within 2 s. */
 export const GATEWAY_DB_TIMEOUTS: Required<PoolTimeouts> = { connectTimeoutMs: 1500, queryTimeoutMs: 2000 };
 
 export function requestDeadlineMs(env: Record<string, string | undefined> = process.env): number {
-  return intFrom(env, 'VITRINA_REQUEST_DEADLINE_MS', DEFAULT_REQUEST_DEADLINE_MS);
+  return setting('VITRINA_REQUEST_DEADLINE_MS', env);
 }
 
 declare module 'fastify' {

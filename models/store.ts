@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Minio from 'minio';
 import { buckets, ensureBucket } from '../platform/s3.ts';
+import { setting } from '../platform/env-table.ts';
 import { ModelNotFoundError } from './errors.ts';
 import { isVersionName, MANIFEST } from './manifest.ts';
 import { tinySeedOf, writeTinyModel } from './tiny/generate.ts';
@@ -22,7 +23,7 @@ export { isVersionName };
 
 /** Whether the tiny test models may be generated on demand: VITRINA_TINY_MODELS=1 (or true). */
 export function tinyModelsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  return ['1', 'true', 'yes'].includes((env.VITRINA_TINY_MODELS ?? '').toLowerCase());
+  return setting('VITRINA_TINY_MODELS', env);
 }
 
 /** The NOT_FOUND answer to a version name that is not one; it does not echo the name (it may be a path). */

@@ -1,11 +1,14 @@
 // The S3 (MinIO) client and the buckets of Vitrina.
 import * as Minio from 'minio';
 import { loadConfig, type VitrinaConfig } from './config.ts';
+import { processSettings } from './env-table.ts';
+
+const settings = processSettings();
 
 export const buckets = {
-  images: process.env.VITRINA_IMAGES_BUCKET ?? 'vitrina-images',
-  models: process.env.VITRINA_MODELS_BUCKET ?? 'vitrina-models',
-  uploads: process.env.VITRINA_UPLOADS_BUCKET ?? 'vitrina-uploads',
+  images: settings.VITRINA_IMAGES_BUCKET,
+  models: settings.VITRINA_MODELS_BUCKET,
+  uploads: settings.VITRINA_UPLOADS_BUCKET,
 } as const;
 
 export function createS3(config: VitrinaConfig = loadConfig()): Minio.Client {

@@ -2,29 +2,17 @@
 // projector, and the gateway with the web UI — against the configured Kafka, registry, S3 and
 // Postgres. startAll() is what `vitrina start` runs after bringing the stack up.
 import type { Command } from 'commander';
-import { pipelineRoutes } from '../gateway/plugins/pipeline.ts';
-import { kafkaStreamStatus, type ProcessorGroup } from '../streams/status.ts';
-import { uiPlugin } from '../gateway/ui/plugin.ts';
 import type { ModelServer } from '../models/server.ts';
 import { loadConfig } from '../platform/config.ts';
-import { groupIdOf } from '../streams/processor.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
-import { topics } from '../streams/topics.ts';
 import { processors } from './processors.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 import { serveCommand, startServingModel } from './serve-model.ts';
 import { startGateway } from './serve-gateway.ts';
 import { setting } from '../platform/env-table.ts';
-import { adminGraphqlExtensions, adminPlugins } from './admin-plugins.ts';
+import { fullGateway, SERVED } from './full-gateway.ts';
 
-/** The processors `serve all` runs, with the topics each consumer group reads (for the lag view). */
-export const SERVED: ProcessorGroup[] = [
-  { processor: 'projector.products', groupId: groupIdOf('projector.products'), topics: [topics.products.name] },
-  { processor: 'embedder', groupId: groupIdOf('embedder'), topics: [topics.products.name, topics.promotions.name] },
-  { processor: 'projector.embeddings', groupId: groupIdOf('projector.embeddings'), topics: [topics.embeddings.name, topics.promotions.name] },
-  { processor: 'dispatcher', groupId: groupIdOf('dispatcher'), topics: [topics.uploads.name] },
-  { processor: 'projector.pipeline', groupId: groupIdOf('projector.pipeline'), topics: [topics.predictions.name, topics.deadLetter.name] },
-];
+export { SERVED };
 
 export interface RunningSystem {
   url: string;
@@ -49,14 +37,7 @@ export async function startAll(options: { modelServer?: boolean; log?: (line: st
   const gateway = await startGateway({
     config,
     host: setting('VITRINA_GATEWAY_HOST'),
-    gateway: {
-      plugins: [
-        { plugin: uiPlugin },
-        { plugin: pipelineRoutes, prefix: '/api/v1', options: { db: runtime.db, streams: kafkaStreamStatus(runtime.kafka, SERVED) } },
-        ...adminPlugins(runtime),
-      ],
-      graphqlExtensions: adminGraphqlExtensions(runtime),
-    },
+    gateway: fullGateway(runtime),
   });
   say(`gateway and web UI on ${gateway.url}/`);
   return {

@@ -1,6 +1,8 @@
 // `vitrina serve gateway`: the search API (REST, GraphQL, OpenAPI, images) on 127.0.0.1:<gatewayPort>,
 // over the live model version of the embeddings projection, encoding queries with the model server.
-// startGateway() is what the command runs, for other commands (an all-in-one `serve`) and tests.
+// startGateway() is the search part, for other commands (an all-in-one `serve`) and tests; the
+// command adds the web UI, pipeline and models parts (full-gateway.ts), as `serve all` does, so the
+// gateway of the production layout (one process per part) serves everything users see.
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { buildGateway, type BuildOptions, type Gateway } from '../gateway/app.ts';
@@ -12,7 +14,9 @@ import { createEncoderClient } from '../proto/client.ts';
 import { loadConfig, type VitrinaConfig } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
 import { createS3 } from '../platform/s3.ts';
+import { createRuntime } from '../runtime/runtime.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
+import { fullGateway } from './full-gateway.ts';
 import { serveCommand } from './serve-model.ts';
 
 export interface StartGatewayOptions {
@@ -63,14 +67,23 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
 export function registerServeGateway(program: Command): void {
   serveCommand(program)
     .command('gateway')
-    .description('serve the search API (REST /api/v1, GraphQL /graphql, OpenAPI /api/openapi.json) on 127.0.0.1:<gatewayPort>')
+    .description('serve the gateway alone (REST /api/v1, GraphQL /graphql, OpenAPI /api/openapi.json, the web UI) on 127.0.0.1:<gatewayPort>')
     .option('--port <n>', 'port (default VITRINA_GATEWAY_PORT or 8080; 0 picks a free one)', (v) => Number(v))
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--model-server <address>', 'host:port of the model server (default MODEL_SERVER_ADDRESS or 127.0.0.1:50051)')
     .action(async (opts: { port?: number; host: string; modelServer?: string }) => {
       if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new Error(`--port must be a port number, got "${opts.port}"`);
-      const gateway = await startGateway({ host: opts.host, port: opts.port, modelServerAddress: opts.modelServer });
-      stopOnSignals({ stop: gateway.close });
+      const runtime = createRuntime('vitrina-gateway');
+      const gateway = await startGateway({ host: opts.host, port: opts.port, modelServerAddress: opts.modelServer, config: runtime.config, gateway: fullGateway(runtime) }).catch(async (err: unknown) => {
+        await runtime.close();
+        throw err;
+      });
+      stopOnSignals({
+        stop: async () => {
+          await gateway.close();
+          await runtime.close();
+        },
+      });
       process.stdout.write(`gateway listening on ${gateway.url}\n`);
       process.stdout.write(`  REST ${gateway.url}/api/v1/search?q=...  GraphQL ${gateway.url}/graphql  OpenAPI ${gateway.url}/api/openapi.json\n`);
     });

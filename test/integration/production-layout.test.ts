@@ -1,5 +1,6 @@
 // The production layout runs the gateway and each processor as separate processes (`vitrina serve
-// gateway`, `vitrina processor <name>`), so a stalled gateway cannot stall the pipeline. Here the
+// gateway`, `vitrina processor <name>`), so a stalled gateway cannot stall the pipeline; the
+// gateway alone serves the web UI and the models routes too. Here the
 // two run as this test's own children with the CLI, on the test stack: the gateway is frozen
 // (SIGSTOP to its own PID, the worst a heavy request can do to its event loop) and products emitted
 // meanwhile are projected by the products projector all the same; the gateway answers again once
@@ -75,6 +76,10 @@ t.test('a frozen gateway does not stall the products projector: they are separat
   t.teardown(() => Promise.all([stopChild(gateway), stopChild(projector)]));
   t.not(gateway.pid, projector.pid, 'two processes');
   await waitFor('the gateway to answer', async () => answers(url, 2000), 60_000);
+  // The gateway process on its own serves what `serve all`'s does: the web UI and the models routes.
+  const page = await fetch(`${url}/`);
+  t.match(page.headers.get('content-type'), /text\/html/, 'serve gateway serves the web UI');
+  t.equal((await fetch(`${url}/api/v1/models`)).status, 200, 'and the models routes');
 
   const base = idBase();
   const before = Array.from({ length: 50 }, (_, i) => base + i);

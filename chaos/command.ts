@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { ALL_FAULTS, formatRow, runChaos, SHORT_FAULTS, TABLE_HEADER } from './run.ts';
+import { ALL_FAULTS, CLUSTER_FAULTS, formatRow, runChaos, SHORT_FAULTS, TABLE_HEADER } from './run.ts';
 
 const resultsDir = fileURLToPath(new URL('../bench/results', import.meta.url));
 
@@ -22,12 +22,13 @@ export function registerChaos(program: Command): void {
     .option('--faults <list>', `comma-separated faults (<target>:kill or <target>:stop); default all ${ALL_FAULTS.length}`)
     .option('--duration <s>', 'how long each SIGSTOP lasts (default 30, --short 10)', seconds)
     .option('--recovery-limit <s>', 'longest wait for recovery after each fault', seconds, 120)
+    .option('--brokers <n>', 'Kafka brokers of the instance: 1 (default), or 3: a cluster, whose Kafka faults take one broker (kafka-broker:kill, kafka-broker:stop)', Number, 1)
     .option('--out <file>', 'where the JSON goes', path.join(resultsDir, 'chaos.json'))
-    .action(async (opts: { short?: boolean; faults?: string; duration?: number; recoveryLimit: number; out: string }) => {
-      const faults = opts.faults ? opts.faults.split(',').map((f) => f.trim()).filter(Boolean) : opts.short ? SHORT_FAULTS : ALL_FAULTS;
+    .action(async (opts: { short?: boolean; faults?: string; duration?: number; recoveryLimit: number; brokers: number; out: string }) => {
+      const faults = opts.faults ? opts.faults.split(',').map((f) => f.trim()).filter(Boolean) : opts.short ? SHORT_FAULTS : opts.brokers > 1 ? CLUSTER_FAULTS : ALL_FAULTS;
       const stopSeconds = opts.duration ?? (opts.short ? 10 : 30);
       const write = (line: string): void => void process.stdout.write(`${line}\n`);
-      const result = await runChaos({ faults, stopSeconds, downSeconds: 2, recoveryLimitSeconds: opts.recoveryLimit, log: write });
+      const result = await runChaos({ faults, stopSeconds, downSeconds: 2, recoveryLimitSeconds: opts.recoveryLimit, kafkaNodes: opts.brokers, log: write });
       write('');
       write(TABLE_HEADER);
       write('| --- | --- | --- | --- | --- | --- | --- |');

@@ -69,3 +69,17 @@ export async function deadLetterCount(kafka: Kafka): Promise<number> {
     await admin.disconnect();
   }
 }
+
+/** The broker that leads most partitions of vitrina.products: the one whose loss moves the most. */
+export async function busiestBroker(kafka: Kafka): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [meta] = (await admin.fetchTopicMetadata({ topics: [topics.products.name] })).topics;
+    const led = new Map<number, number>();
+    for (const p of meta!.partitions) led.set(p.leader, (led.get(p.leader) ?? 0) + 1);
+    return [...led.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -13,7 +13,7 @@ import { portIsFree } from '../stack/process.ts';
 import { sleep } from '../platform/sleep.ts';
 import { startInstance, type ServiceName, type StackInstance } from './instance.ts';
 import { IngestLoad, SearchLoad, searchOnce, type SearchCounts } from './load.ts';
-import { checkProjections, deadLetterCount, type ProjectionCheck } from './measure.ts';
+import { busiestBroker, checkProjections, deadLetterCount, type ProjectionCheck } from './measure.ts';
 import { ownedProcess, type OwnedProcess } from './processes.ts';
 
 /** The chaos instance's ports: a third range, beside the main stack's and the test stack's. */
@@ -21,7 +21,11 @@ export const CHAOS_PORTS: StackPorts = { kafka: 39092, kafkaController: 39093, r
 
 export const STACK_TARGETS: ServiceName[] = ['postgres', 'kafka', 'registry', 'minio'];
 export const PROCESS_TARGETS = ['model-server', 'projector.products', 'embedder', 'projector.embeddings', 'gateway'] as const;
+/** With a Kafka cluster (--brokers 3): one broker, the one leading most vitrina.products partitions. */
+export const BROKER_TARGET = 'kafka-broker';
 export const ALL_FAULTS = [...STACK_TARGETS, ...PROCESS_TARGETS].flatMap((t) => [`${t}:kill`, `${t}:stop`]);
+/** On a cluster the whole-Kafka faults become one-broker faults. */
+export const CLUSTER_FAULTS = ALL_FAULTS.map((f) => f.replace(/^kafka:/, `${BROKER_TARGET}:`));
 export const SHORT_FAULTS = ['postgres:stop', 'projector.products:kill'];
 
 export interface ChaosOptions {
@@ -32,6 +36,8 @@ export interface ChaosOptions {
   downSeconds: number;
   /** The longest wait for recovery after a fault, in s. */
   recoveryLimitSeconds: number;
+  /** Kafka nodes of the instance: 1 (default), or 3 for a cluster (the kafka-broker faults). */
+  kafkaNodes?: number;
   log?: (line: string) => void;
 }
 
@@ -63,9 +69,10 @@ interface Target {
   restart(): Promise<void>;
 }
 
-export function parseFault(fault: string): { target: string; kind: 'kill' | 'stop' } {
+export function parseFault(fault: string, kafkaNodes = 1): { target: string; kind: 'kill' | 'stop' } {
   const [target, kind] = fault.split(':');
-  const targets: string[] = [...STACK_TARGETS, ...PROCESS_TARGETS];
+  if (target === BROKER_TARGET && kafkaNodes < 3) throw new Error(`the fault "${fault}" needs a Kafka cluster: add --brokers 3`);
+  const targets: string[] = [...STACK_TARGETS, ...PROCESS_TARGETS, BROKER_TARGET];
   if (!target || !targets.includes(target) || (kind !== 'kill' && kind !== 'stop')) {
     throw new Error(`unknown fault "${fault}": use <target>:kill or <target>:stop, targets ${targets.join(', ')}`);
   }
@@ -77,12 +84,13 @@ const INGEST_BATCH = 10;
 const INGEST_INTERVAL_MS = 4000;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
-  for (const f of options.faults) parseFault(f);
+  const kafkaNodes = options.kafkaNodes ?? 1;
+  for (const f of options.faults) parseFault(f, kafkaNodes);
   const log = options.log ?? (() => undefined);
   const began = Date.now();
   const stateDir = path.join(defaultCacheDir(), 'chaos-state');
   // A run in progress holds these ports; its state folder must not be wiped under it.
-  for (const port of Object.values(CHAOS_PORTS)) {
+  for (const port of [...Object.values(CHAOS_PORTS), ...Array.from({ length: kafkaNodes - 1 }, (_, i) => [CHAOS_PORTS.kafka + 10 * (i + 1), CHAOS_PORTS.kafkaController + 10 * (i + 1)]).flat()]) {
     if (!(await portIsFree(port))) throw new Error(`port ${port} of the chaos stack instance is in use: is another chaos run going on? (its state is in ${stateDir})`);
   }
   fs.rmSync(stateDir, { recursive: true, force: true });
@@ -91,7 +99,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const cleanups: Array<() => Promise<void>> = [];
   const result: ChaosResult = {
     startedAt: new Date(began).toISOString(),
-    options: { faults: options.faults, stopSeconds: options.stopSeconds, downSeconds: options.downSeconds, recoveryLimitSeconds: options.recoveryLimitSeconds },
+    options: { faults: options.faults, stopSeconds: options.stopSeconds, downSeconds: options.downSeconds, recoveryLimitSeconds: options.recoveryLimitSeconds, kafkaNodes },
     load: { searchIntervalMs: SEARCH_INTERVAL_MS, ingestBatch: INGEST_BATCH, ingestIntervalMs: INGEST_INTERVAL_MS },
     rows: [],
     final: null,
@@ -103,7 +111,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`starting the chaos stack instance in ${stateDir} (Kafka ${CHAOS_PORTS.kafka}, registry ${CHAOS_PORTS.registry}, MinIO ${CHAOS_PORTS.minio}, PostgreSQL ${CHAOS_PORTS.postgres})`);
     let instance: StackInstance | undefined;
     cleanups.push(async () => instance?.stop());
-    instance = await startInstance({ stateDir, ports: CHAOS_PORTS, log: (line) => log(`  ${line}`) });
+    instance = await startInstance({ stateDir, ports: CHAOS_PORTS, kafkaNodes, log: (line) => log(`  ${line}`) });
 
     const version = `tiny-${20_000 + Math.floor(Math.random() * 1000)}`;
     const modelDir = path.join(stateDir, 'models', version);
@@ -157,16 +165,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await search.stop();
       await ingest.stop();
     });
-    const targets = (name: string): Target => {
+    const targets = async (name: string): Promise<Target> => {
       const proc = procs.get(name);
       if (proc) return { freeze: () => proc.freeze(), thaw: () => proc.thaw(), kill: () => proc.kill(), restart: () => proc.start() };
-      const service = name as ServiceName;
+      const service: ServiceName = name === BROKER_TARGET ? (['kafka', 'kafka-2', 'kafka-3'] as const)[(await busiestBroker(kafka)) - 1]! : (name as ServiceName);
+      if (name === BROKER_TARGET) log(`  the broker leading most vitrina.products partitions: ${service}`);
       return { freeze: () => void instance!.freeze(service), thaw: () => instance!.thaw(service), kill: () => instance!.kill(service), restart: () => instance!.restart(service) };
     };
     await sleep(3000);
     for (const fault of options.faults) {
-      const { target, kind } = parseFault(fault);
-      const t = targets(target);
+      const { target, kind } = parseFault(fault, kafkaNodes);
+      const t = await targets(target);
       const deadBefore = await deadLetterCount(kafka).catch(() => null);
       const failuresBefore = ingest.failures;
       search.window();

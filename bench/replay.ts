@@ -1,6 +1,7 @@
 // Replay benchmark: events per second rebuilding the products projection, next to Kafka's own
 // consumer performance tool reading the same topic from the same broker in the same run.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { createRuntime } from '../runtime/runtime.ts';
 import { productsProjection } from '../projections/products/projection.ts';
@@ -35,15 +36,24 @@ function kafkaConsumerPerf(topic: string, messages: number): { messagesPerSecond
 export async function runReplayBench(): Promise<void> {
   const rt = createRuntime('bench-replay');
   const events = await topicSize(rt, topics.products.name);
-  const perf = kafkaConsumerPerf(topics.products.name, events);
+  // Kafka's tool runs just before and just after the replay, and the ratio takes their mean: on a
+  // shared machine the load moves within a minute, and one run on one side of the replay was off by 2×.
+  const before = kafkaConsumerPerf(topics.products.name, events);
   const result = await replay(productsProjection, { db: rt.db, kafka: rt.kafka, codec: rt.codec });
+  const after = kafkaConsumerPerf(topics.products.name, events);
   await rt.close();
+  const perfMessagesPerSecond = (before.messagesPerSecond + after.messagesPerSecond) / 2;
   const figures = {
     topic: topics.products.name,
     events,
-    replay: { events: result.events, seconds: result.seconds, eventsPerSecond: result.eventsPerSecond, generation: result.generation },
-    kafkaConsumerPerfTest: { messagesPerSecond: perf.messagesPerSecond, mbPerSecond: perf.mbPerSecond },
-    ratioReplayToKafkaConsumer: result.eventsPerSecond / perf.messagesPerSecond,
+    replay: { events: result.events, seconds: result.seconds, eventsPerSecond: result.eventsPerSecond, generation: result.generation, stages: result.stages },
+    kafkaConsumerPerfTest: {
+      messagesPerSecond: perfMessagesPerSecond,
+      before: { messagesPerSecond: before.messagesPerSecond, mbPerSecond: before.mbPerSecond },
+      after: { messagesPerSecond: after.messagesPerSecond, mbPerSecond: after.mbPerSecond },
+    },
+    ratioReplayToKafkaConsumer: result.eventsPerSecond / perfMessagesPerSecond,
+    loadAverage: os.loadavg(),
   };
   const file = writeResult('replay', figures);
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\nwritten to ${file}\n`);

@@ -37,6 +37,22 @@ export interface ReplayResult {
   poisoned: PoisonedEvent[];
   seconds: number;
   eventsPerSecond: number;
+  /** Where the time went: reading to the end of the log, building what the bulk load skipped, the switch. */
+  stages: ReplayStages;
+}
+
+export interface ReplayStages {
+  /** From the start until every event up to the first high watermark was applied. */
+  catchUpSeconds: number;
+  /** Of the catch-up: decoding (Avro, registry look-ups) and applying (database), summed over concurrent batches. */
+  decodeSeconds: number;
+  applySeconds: number;
+  /** projection.finish: indexes a bulk load skips. */
+  finishSeconds: number;
+  /** The lock, the remainder and repointing the views. */
+  switchSeconds: number;
+  /** Dropping the previous generation. */
+  dropSeconds: number;
 }
 
 export interface ReplayDeps {
@@ -73,6 +89,16 @@ function caughtUp(positions: Positions, ends: Positions): boolean {
 }
 
 const MAX_REPORTED_POISON = 100;
+/** Fetch sizes of the replay's consumer: a replay reads whole partitions, so it asks for big batches. */
+const FETCH_MAX_BYTES = 64 * 1024 * 1024;
+const FETCH_MAX_BYTES_PER_PARTITION = 8 * 1024 * 1024;
+/** Batches fetched and decoded ahead of the one the database is applying. */
+const MAX_QUEUED_BATCHES = 2;
+/**
+ * A replay's batch transactions commit without waiting for the WAL flush: the generation is not
+ * live, and a replay that dies is started again from offset 0. The switch commits as usual.
+ */
+const BULK_BEGIN = 'BEGIN; SET LOCAL synchronous_commit = off';
 
 export async function replay(projection: Projection, deps: ReplayDeps): Promise<ReplayResult> {
   const { db, kafka, codec } = deps;
@@ -82,6 +108,7 @@ export async function replay(projection: Projection, deps: ReplayDeps): Promise<
     await ensureCatalog(client);
     const g = await nextGeneration(client, projection.name);
     await projection.create(client, g);
+    await setLogged(client, projection.tables.map((t) => physical(t, g)), false);
     return g;
   });
   say(`replaying ${projection.name} into generation ${generation} from offset 0 of ${projection.topics.join(', ')}`);
@@ -89,6 +116,8 @@ export async function replay(projection: Projection, deps: ReplayDeps): Promise<
   const positions: Positions = await watermarks(kafka, projection.topics, 'low');
   let events = 0;
   let skipped = 0;
+  let decodeMs = 0;
+  let applyMs = 0;
   const poisoned: PoisonedEvent[] = [];
   let failure: unknown;
   // The live projector's poison policy (streams/poison-policy.ts): transient failures are retried
@@ -104,38 +133,66 @@ export async function replay(projection: Projection, deps: ReplayDeps): Promise<
     say(`poison event ${event.topic}#${event.partition}@${event.offset} skipped (the live projector dead-letters it): ${reason}`);
   };
   const groupId = `vitrina.replay.${projection.name}.${generation}.${crypto.randomBytes(4).toString('hex')}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytes: 32 * 1024 * 1024 });
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxBytes: FETCH_MAX_BYTES, maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION });
   await consumer.connect();
   await consumer.subscribe({ topics: projection.topics, fromBeginning: true });
+  // One writer: batches are applied one at a time, in the order they were fetched, on a chain of
+  // promises, while the consumer goes on fetching and decoding the next batch (up to
+  // MAX_QUEUED_BATCHES ahead), so the database and this process work at the same time instead of
+  // waiting on each other. `closed` stops the writer at the switch (nothing past the mark is needed).
+  let writing: Promise<void> = Promise.resolve();
+  let queued = 0;
+  let closed = false;
+  const write = (part: string, next: bigint, decoded: Array<Incoming<AnyEvent>>): void => {
+    queued += 1;
+    writing = writing.then(async () => {
+      const applyStart = performance.now();
+      try {
+        if (failure || closed) return;
+        if (decoded.length > 0) {
+          await applyIsolating(
+            decoded,
+            async (slice) => {
+              // Awaited first, then added (`events += await …` reads the counter before the await).
+              const applied = await inTransaction(db, (client) => applyToGeneration(client, projection, generation, slice), BULK_BEGIN);
+              events += applied;
+            },
+            skip,
+            policy,
+          );
+        }
+        positions.set(part, next);
+      } catch (err) {
+        failure ??= err;
+      } finally {
+        queued -= 1;
+        applyMs += performance.now() - applyStart;
+      }
+    });
+  };
   await consumer.run({
     eachBatchAutoResolve: true,
     autoCommit: false,
     eachBatch: async ({ batch, heartbeat }) => {
+      if (failure) throw failure;
+      const decodeStart = performance.now();
+      const decoded: Array<Incoming<AnyEvent>> = [];
       try {
-        const decoded: Array<Incoming<AnyEvent>> = [];
         for (const message of batch.messages) {
           const incoming = { topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null, timestamp: message.timestamp, message };
           const result = await decodeOrPoison(() => decodeEvent(codec, batch.topic, message), policy);
           if (result.ok) decoded.push({ ...incoming, value: result.value });
           else await skip(incoming, result.error);
         }
-        if (decoded.length > 0) {
-          await applyIsolating(
-            decoded,
-            async (part) => {
-              events += await inTransaction(db, (client) => applyToGeneration(client, projection, generation, part));
-            },
-            skip,
-            policy,
-          );
-        }
-        const last = batch.messages[batch.messages.length - 1];
-        if (last) positions.set(`${batch.topic}#${batch.partition}`, BigInt(last.offset) + 1n);
-        await heartbeat();
       } catch (err) {
-        failure = err;
+        failure ??= err;
         throw err;
       }
+      decodeMs += performance.now() - decodeStart;
+      const last = batch.messages[batch.messages.length - 1];
+      if (last) write(`${batch.topic}#${batch.partition}`, BigInt(last.offset) + 1n, decoded);
+      if (queued >= MAX_QUEUED_BATCHES) await writing;
+      await heartbeat();
     },
   });
 
@@ -151,12 +208,22 @@ export async function replay(projection: Projection, deps: ReplayDeps): Promise<
     }
   };
   let previous: number | undefined;
+  let caughtUpAt: number | undefined;
+  let finishMs = 0;
+  let switchStart = 0;
   try {
     for (;;) {
       if (Date.now() > deadline) throw new Error(`replay of ${projection.name} timed out`);
       // Catch up, outside the lock, with the end the log has now, then build what the bulk load skipped.
       if (!(await reach(await watermarks(kafka, projection.topics, 'high'), Number.POSITIVE_INFINITY))) continue;
-      await inTransaction(db, async (client) => projection.finish?.(client, generation));
+      caughtUpAt ??= Date.now();
+      const finishStart = Date.now();
+      await inTransaction(db, async (client) => {
+        await setLogged(client, (await tablesOf(client, projection, generation)).map((t) => physical(t, generation)), true);
+        await projection.finish?.(client, generation);
+      });
+      finishMs += Date.now() - finishStart;
+      switchStart = Date.now();
       // Switch: under the lock the live projector waits, so the high watermark taken now bounds what
       // it can have applied. The remainder up to that mark (what was written since the catch-up) is
       // applied by the replay while the lock is held, and the views are repointed; the live
@@ -165,6 +232,10 @@ export async function replay(projection: Projection, deps: ReplayDeps): Promise<
         await lockProjection(client, projection.name);
         const mark = await watermarks(kafka, projection.topics, 'high');
         if (!(await reach(mark, deps.switchWaitMs ?? 30_000))) return false;
+        // Stop the writer and let a batch it is applying past the mark commit before the views move,
+        // so the live projector, once it has the lock, reads every offset this replay applied.
+        closed = true;
+        await writing;
         previous = await makeLive(client, projection.name, await tablesOf(client, projection, generation), generation);
         return true;
       });
@@ -172,19 +243,41 @@ export async function replay(projection: Projection, deps: ReplayDeps): Promise<
       say(`the remainder was not applied within the switch wait; catching up again`);
     }
   } catch (err) {
+    closed = true;
     await consumer.disconnect().catch(() => undefined);
+    await writing;
     await inTransaction(db, async (client) => dropGeneration(client, projection.name, await tablesOf(client, projection, generation), generation)).catch(() => undefined);
     throw err;
   }
+  const switchMs = Date.now() - switchStart;
   await consumer.disconnect();
   await deleteGroup(kafka, groupId);
+  const dropStart = Date.now();
   if (previous !== undefined) {
     const old = previous;
     await inTransaction(db, async (client) => dropGeneration(client, projection.name, await tablesOf(client, projection, old), old));
   }
-  const seconds = (Date.now() - began) / 1000;
+  const ended = Date.now();
+  const seconds = (ended - began) / 1000;
   if (skipped > 0) say(`${skipped} poison events skipped in ${projection.name}`);
-  return { projection: projection.name, generation, previous, events, skipped, poisoned, seconds, eventsPerSecond: events / Math.max(seconds, 1e-3) };
+  const stages: ReplayStages = {
+    catchUpSeconds: ((caughtUpAt ?? ended) - began) / 1000,
+    decodeSeconds: decodeMs / 1000,
+    applySeconds: applyMs / 1000,
+    finishSeconds: finishMs / 1000,
+    switchSeconds: switchMs / 1000,
+    dropSeconds: (ended - dropStart) / 1000,
+  };
+  return { projection: projection.name, generation, previous, events, skipped, poisoned, seconds, eventsPerSecond: events / Math.max(seconds, 1e-3), stages };
+}
+
+/**
+ * A generation's fixed tables are loaded UNLOGGED (no WAL for each row and index entry) and made
+ * LOGGED, in one sequential write, once caught up and before they go live: a crash meanwhile empties
+ * them, and a replay that dies is started again from offset 0 anyway.
+ */
+async function setLogged(client: DbClient, tables: string[], logged: boolean): Promise<void> {
+  for (const table of tables) await client.query(`ALTER TABLE ${ident(table)} SET ${logged ? 'LOGGED' : 'UNLOGGED'}`);
 }
 
 async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {

@@ -1,24 +1,15 @@
 // The products read model: one row per product, the latest ProductIngested of each id.
+import { PRODUCT_ATTRIBUTES, SQL_TYPES } from '../../schemas/product-attributes.ts';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
 import { topics } from '../../streams/topics.ts';
 import { physical } from '../catalog.ts';
 import { ident } from '../db.ts';
 import type { Projection } from '../projection.ts';
 
-/** Products per INSERT statement (× the column count stays far below 65,535 parameters). */
-const UPSERT_CHUNK = 1000;
-
+/** The columns of products in table order: the id, the product attributes (schemas/product-attributes.ts), the image, where it came from, the revision. */
 export const PRODUCT_COLUMNS = [
   'id',
-  'gender',
-  'master_category',
-  'sub_category',
-  'article_type',
-  'base_colour',
-  'season',
-  'year',
-  'usage',
-  'display_name',
+  ...PRODUCT_ATTRIBUTES.map((a) => a.column),
   'image_original_key',
   'image_normalized_key',
   'image_sha256',
@@ -28,20 +19,35 @@ export const PRODUCT_COLUMNS = [
   'source',
   'ingested_at',
   'revision',
-] as const;
+];
+
+/** The Postgres type of each column, in PRODUCT_COLUMNS order: the upsert sends one array per column. */
+const COLUMN_TYPES: Record<(typeof PRODUCT_COLUMNS)[number], string> = {
+  id: 'int',
+  gender: 'text',
+  master_category: 'text',
+  sub_category: 'text',
+  article_type: 'text',
+  base_colour: 'text',
+  season: 'text',
+  year: 'int',
+  usage: 'text',
+  display_name: 'text',
+  image_original_key: 'text',
+  image_normalized_key: 'text',
+  image_sha256: 'text',
+  image_width: 'int',
+  image_height: 'int',
+  dataset_snapshot: 'text',
+  source: 'text',
+  ingested_at: 'timestamptz',
+  revision: 'int',
+};
 
 function row(e: ProductIngested, events: number): unknown[] {
   return [
     e.id,
-    e.gender,
-    e.masterCategory,
-    e.subCategory,
-    e.articleType,
-    e.baseColour,
-    e.season,
-    e.year,
-    e.usage,
-    e.productDisplayName,
+    ...PRODUCT_ATTRIBUTES.map((a) => e[a.field]),
     e.imageOriginalKey,
     e.imageNormalizedKey,
     e.imageSha256,
@@ -63,15 +69,7 @@ export const productsProjection: Projection = {
     await client.query(`
       CREATE TABLE IF NOT EXISTS ${ident(physical('products', generation))} (
         id int PRIMARY KEY,
-        gender text,
-        master_category text,
-        sub_category text,
-        article_type text,
-        base_colour text,
-        season text,
-        year int,
-        usage text,
-        display_name text,
+        ${PRODUCT_ATTRIBUTES.map((a) => `${a.column} ${SQL_TYPES[a.type]},`).join('\n        ')}
         image_original_key text NOT NULL,
         image_normalized_key text NOT NULL,
         image_sha256 text NOT NULL,
@@ -93,23 +91,20 @@ export const productsProjection: Projection = {
       latest.set(event.id, { event, events: (latest.get(event.id)?.events ?? 0) + 1 });
     }
     const rows = [...latest.values()].map(({ event, events }) => row(event, events));
-    const width = PRODUCT_COLUMNS.length;
     const table = ident(physical('products', generation));
     const updates = PRODUCT_COLUMNS.filter((c) => c !== 'id' && c !== 'revision')
       .map((c) => `${c} = EXCLUDED.${c}`)
       .concat(`revision = ${table}.revision + EXCLUDED.revision`)
       .join(', ');
-    // One statement per chunk: the protocol counts a statement's parameters in 16 bits, and a
-    // replay batch can hold thousands of products (one over 65,535 parameters failed as one statement).
-    for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
-      const chunk = rows.slice(start, start + UPSERT_CHUNK);
-      const values = chunk.map((_, r) => `(${PRODUCT_COLUMNS.map((__, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
-      await client.query(
-        `INSERT INTO ${table} (${PRODUCT_COLUMNS.join(', ')}) VALUES ${values}
-         ON CONFLICT (id) DO UPDATE SET ${updates}`,
-        chunk.flat(),
-      );
-    }
+    // One statement for the whole batch with one array parameter per column (unnest): its text and
+    // its 19 parameters do not grow with the batch, where a VALUES list of 19 placeholders per row
+    // made Postgres parse and plan a statement of up to 19,000 parameters per 1,000 products.
+    const columns = PRODUCT_COLUMNS.map((c, i) => `$${i + 1}::${COLUMN_TYPES[c]}[]`).join(', ');
+    await client.query(
+      `INSERT INTO ${table} (${PRODUCT_COLUMNS.join(', ')}) SELECT * FROM unnest(${columns})
+       ON CONFLICT (id) DO UPDATE SET ${updates}`,
+      PRODUCT_COLUMNS.map((_, c) => rows.map((r) => r[c])),
+    );
   },
 
   async finish(client, generation) {

@@ -2,10 +2,13 @@
 // notification topic and registry storage), hardened for a shared host: every published port is
 // bound to loopback, every credential comes from the env file (.env, ignored by git; .env.example
 // committed) with no default in the compose file, PostgreSQL's admin role is not the app's, and
-// the app image runs as a non-root user. No Docker engine runs here, so the files are checked.
+// the app image runs as a non-root user; Vitrina runs in the production layout (the model server,
+// the gateway and every processor each in a service of its own). No Docker engine runs here, so
+// the files are checked.
 import fs from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
+import { processors } from '../../cli/processors.ts';
 import { loadConfig } from '../../platform/config.ts';
 import { topics } from '../../streams/topics.ts';
 
@@ -15,12 +18,15 @@ interface ComposeService {
   ports?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
+  command?: string[];
 }
 
 const read = (file: string): string => fs.readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 const composeText = read('docker-compose.yml');
 const compose = parse(composeText) as { services: Record<string, ComposeService> };
 const config = loadConfig({});
+/** Vitrina's own services: those built from the project's Dockerfile. */
+const appServices = Object.entries(compose.services).filter(([, service]) => service.build === '.');
 
 /** The variables .env.example defines (NAME=value lines). */
 const exampleVars = new Map(
@@ -45,9 +51,10 @@ function requiredVar(value: string | undefined): string | undefined {
 }
 
 t.test('the compose file has the four services with pinned images, and Vitrina built from its Dockerfile', async (t) => {
-  t.same(Object.keys(compose.services).sort(), ['kafka', 'minio', 'postgres', 'registry', 'vitrina']);
-  for (const [name, service] of Object.entries(compose.services)) if (name !== 'vitrina') t.match(service.image, /:[^:]+$/, `${name} image has a tag`);
-  t.equal(compose.services.vitrina!.build, '.');
+  const app = appServices.map(([name]) => name);
+  t.same(Object.keys(compose.services).filter((name) => !app.includes(name)).sort(), ['kafka', 'minio', 'postgres', 'registry']);
+  for (const [name, service] of Object.entries(compose.services)) if (!app.includes(name)) t.match(service.image, /:[^:]+$/, `${name} image has a tag`);
+  t.ok(app.includes('gateway') && app.includes('model-server'), 'the gateway and the model server are built from the Dockerfile');
   t.ok(fs.existsSync(new URL('../../Dockerfile', import.meta.url)), 'the Dockerfile exists');
   t.notMatch(JSON.stringify(compose.services), /:latest"/, 'no image uses latest');
 });
@@ -60,13 +67,14 @@ t.test('every published port is bound to loopback, on the local stack default po
   t.same(published(compose.services.registry!).map((p) => p.port), [config.ports.registry]);
   t.same(published(compose.services.minio!).map((p) => p.port), [config.ports.minio, config.ports.minioConsole]);
   t.same(published(compose.services.postgres!).map((p) => p.port), [config.ports.postgres]);
-  t.same(published(compose.services.vitrina!).map((p) => p.port), [config.gatewayPort]);
+  t.same(published(compose.services.gateway!).map((p) => p.port), [config.gatewayPort]);
+  for (const [name, service] of appServices) if (name !== 'gateway') t.same(published(service), [], `${name} publishes nothing`);
 });
 
 t.test('credentials come from the env file: required variables, none written in the compose file', async (t) => {
   const minio = compose.services.minio!.environment!;
   const pg = compose.services.postgres!.environment!;
-  const app = compose.services.vitrina!.environment!;
+  const app = compose.services.gateway!.environment!;
   const secrets = { 'minio MINIO_ROOT_USER': minio.MINIO_ROOT_USER, 'minio MINIO_ROOT_PASSWORD': minio.MINIO_ROOT_PASSWORD, 'postgres POSTGRES_USER': pg.POSTGRES_USER, 'postgres POSTGRES_PASSWORD': pg.POSTGRES_PASSWORD, 'vitrina S3_ACCESS_KEY': app.S3_ACCESS_KEY, 'vitrina S3_SECRET_KEY': app.S3_SECRET_KEY };
   for (const [what, value] of Object.entries(secrets)) {
     const name = requiredVar(value);
@@ -83,7 +91,7 @@ t.test('credentials come from the env file: required variables, none written in 
 
 t.test('the app connects to PostgreSQL as its own role, not as the admin role the image creates', async (t) => {
   const pg = compose.services.postgres!.environment!;
-  const db = /^postgres:\/\/([^:@]+):([^@]+)@([^:/]+):\d+\/\w+$/.exec(compose.services.vitrina!.environment!.DATABASE_URL!);
+  const db = /^postgres:\/\/([^:@]+):([^@]+)@([^:/]+):\d+\/\w+$/.exec(compose.services.gateway!.environment!.DATABASE_URL!);
   t.ok(db, 'DATABASE_URL is postgres://user:password@host:port/database');
   t.same(db?.slice(1), ['${VITRINA_DB_USER}', '${VITRINA_DB_PASSWORD}', 'postgres']);
   t.not(requiredVar(pg.POSTGRES_USER), 'VITRINA_DB_USER', 'the app role is not the superuser');
@@ -105,7 +113,7 @@ t.test('names match what the project reads', async (t) => {
   t.ok(minio.MINIO_NOTIFY_KAFKA_QUEUE_DIR_PRIMARY, 'events survive a restart');
   t.equal(compose.services.kafka!.environment!.KAFKA_AUTO_CREATE_TOPICS_ENABLE, 'false');
   t.equal(compose.services.registry!.environment!.APICURIO_STORAGE_KIND, 'kafkasql');
-  const env = compose.services.vitrina!.environment!;
+  const env = compose.services.gateway!.environment!;
   const internalKafka = compose.services.kafka!.environment!.KAFKA_ADVERTISED_LISTENERS!.split(',').find((l) => l.startsWith('INTERNAL://'))?.slice('INTERNAL://'.length);
   t.equal(env.KAFKA_BROKERS, internalKafka);
   t.equal(env.SCHEMA_REGISTRY_URL, 'http://registry:8080/apis/ccompat/v7');
@@ -119,4 +127,18 @@ t.test('the app image runs as a non-root user', async (t) => {
     .filter((u): u is string => u !== undefined);
   t.ok(users.length > 0, 'the Dockerfile sets USER');
   t.notOk(['root', '0', '0:0'].includes(users[users.length - 1] ?? 'root'), `the last USER is not root (${users.at(-1)})`);
+});
+
+t.test('the production layout: the model server, the gateway and each processor in a service of its own', async (t) => {
+  const commands = new Map(appServices.map(([name, service]) => [name, service.command ?? []]));
+  t.same(commands.get('model-server')?.slice(0, 2), ['serve', 'model'], 'the model server');
+  t.same(commands.get('gateway')?.slice(0, 2), ['serve', 'gateway'], 'the gateway alone');
+  const address = compose.services.gateway!.environment!.MODEL_SERVER_ADDRESS;
+  t.equal(address, `model-server:${commands.get('model-server')?.at(-1)?.split(':').at(-1)}`, 'the others reach the model server where it listens');
+  for (const name of Object.keys(processors)) {
+    const running = [...commands].filter(([, command]) => command[0] === 'processor' && command[1] === name).map(([service]) => service);
+    t.equal(running.length, 1, `processor ${name} runs in one service (${running.join(', ')})`);
+  }
+  t.notOk([...commands.values()].some((command) => command[0] === 'serve' && command[1] === 'all'), 'no service runs serve all');
+  for (const [name, service] of appServices) t.same(service.environment, compose.services.gateway!.environment, `${name} has the same settings`);
 });

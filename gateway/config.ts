@@ -1,7 +1,7 @@
 // The gateway's settings: limits every input is checked against, and the text-search mode used
 // when a request names none. Read from the environment by loadGatewayOptions; buildGateway takes
 // them as plain values so tests set them directly.
-import { intFrom } from '../platform/config.ts';
+import { setting } from '../platform/env-table.ts';
 import { defaultImageLimits } from '../platform/image-rules.ts';
 
 export const SEARCH_MODES = ['vector', 'hybrid', 'name'] as const;
@@ -16,7 +16,7 @@ export type SearchMode = (typeof SEARCH_MODES)[number];
  * candidate; name beats vector on both quality figures (base-v1 and base-v2 chose name too); see
  * gateway/README.md.
  */
-export const DEFAULT_SEARCH_MODE: SearchMode = 'name';
+export const DEFAULT_SEARCH_MODE: SearchMode = parseSearchMode(setting('VITRINA_SEARCH_MODE', {}), 'name');
 
 export interface GatewayOptions {
   /** Text-search mode when the request names none. */
@@ -58,16 +58,16 @@ export interface GatewayOptions {
 
 export const defaultGatewayOptions: GatewayOptions = {
   defaultMode: DEFAULT_SEARCH_MODE,
-  understandQueries: true,
+  understandQueries: understands(setting('VITRINA_UNDERSTAND_QUERIES', {})),
   uploadLimitBytes: defaultImageLimits.uploadLimitBytes,
   maxK: 100,
-  maxOffset: 1000,
+  maxOffset: setting('VITRINA_MAX_OFFSET', {}),
   maxQueryBytes: 2048,
-  filterValuesTtlMs: 30_000,
-  queryEmbeddingCacheSize: 1000,
+  filterValuesTtlMs: setting('VITRINA_FILTER_VALUES_TTL_MS', {}),
+  queryEmbeddingCacheSize: setting('VITRINA_QUERY_EMBEDDING_CACHE', {}),
   maxImagePixels: defaultImageLimits.maxImagePixels,
-  graphqlMaxDepth: 8,
-  graphqlMaxCost: 5000,
+  graphqlMaxDepth: setting('VITRINA_GRAPHQL_MAX_DEPTH', {}),
+  graphqlMaxCost: setting('VITRINA_GRAPHQL_MAX_COST', {}),
   healthTimeoutMs: 2000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
@@ -76,6 +76,11 @@ export const defaultGatewayOptions: GatewayOptions = {
 };
 
 type Env = Record<string, string | undefined>;
+
+/** VITRINA_UNDERSTAND_QUERIES: on unless 0, false, no or off. */
+function understands(raw: string): boolean {
+  return !['0', 'false', 'no', 'off'].includes(raw.toLowerCase());
+}
 
 export function parseSearchMode(raw: string | undefined, fallback: SearchMode = DEFAULT_SEARCH_MODE): SearchMode {
   if (raw === undefined || raw === '') return fallback;
@@ -86,17 +91,17 @@ export function parseSearchMode(raw: string | undefined, fallback: SearchMode = 
 export function loadGatewayOptions(env: Env = process.env): GatewayOptions {
   return {
     defaultMode: parseSearchMode(env.VITRINA_SEARCH_MODE),
-    understandQueries: !['0', 'false', 'no', 'off'].includes((env.VITRINA_UNDERSTAND_QUERIES ?? '').toLowerCase()),
-    uploadLimitBytes: intFrom(env, 'VITRINA_UPLOAD_LIMIT_BYTES', defaultGatewayOptions.uploadLimitBytes),
+    understandQueries: understands(setting('VITRINA_UNDERSTAND_QUERIES', env)),
+    uploadLimitBytes: setting('VITRINA_UPLOAD_LIMIT_BYTES', env),
     maxK: defaultGatewayOptions.maxK,
-    maxOffset: intFrom(env, 'VITRINA_MAX_OFFSET', defaultGatewayOptions.maxOffset),
+    maxOffset: setting('VITRINA_MAX_OFFSET', env),
     maxQueryBytes: defaultGatewayOptions.maxQueryBytes,
-    filterValuesTtlMs: intFrom(env, 'VITRINA_FILTER_VALUES_TTL_MS', defaultGatewayOptions.filterValuesTtlMs),
-    queryEmbeddingCacheSize: env.VITRINA_QUERY_EMBEDDING_CACHE?.trim() === '0' ? 0 : intFrom(env, 'VITRINA_QUERY_EMBEDDING_CACHE', defaultGatewayOptions.queryEmbeddingCacheSize),
-    maxImagePixels: intFrom(env, 'VITRINA_MAX_IMAGE_PIXELS', defaultGatewayOptions.maxImagePixels),
-    graphqlMaxDepth: intFrom(env, 'VITRINA_GRAPHQL_MAX_DEPTH', defaultGatewayOptions.graphqlMaxDepth),
-    graphqlMaxCost: intFrom(env, 'VITRINA_GRAPHQL_MAX_COST', defaultGatewayOptions.graphqlMaxCost),
-    publicUrl: env.VITRINA_GATEWAY_PUBLIC_URL || undefined,
+    filterValuesTtlMs: setting('VITRINA_FILTER_VALUES_TTL_MS', env),
+    queryEmbeddingCacheSize: setting('VITRINA_QUERY_EMBEDDING_CACHE', env),
+    maxImagePixels: setting('VITRINA_MAX_IMAGE_PIXELS', env),
+    graphqlMaxDepth: setting('VITRINA_GRAPHQL_MAX_DEPTH', env),
+    graphqlMaxCost: setting('VITRINA_GRAPHQL_MAX_COST', env),
+    publicUrl: setting('VITRINA_GATEWAY_PUBLIC_URL', env),
     healthTimeoutMs: defaultGatewayOptions.healthTimeoutMs,
     headersTimeoutMs: defaultGatewayOptions.headersTimeoutMs,
     requestTimeoutMs: defaultGatewayOptions.requestTimeoutMs,

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { ATTRIBUTE_COLUMNS } from '../../projections/embeddings/schema.ts';
+import { PRODUCT_COLUMNS } from '../../projections/products/projection.ts';
 import { loadSchema } from '../../schemas/index.ts';
 import { FACET_NAMES, FILTER_NAMES, PRODUCT_ATTRIBUTES, VIEW_ATTRIBUTES, type AttributeField, type ProductAttributes } from '../../schemas/product-attributes.ts';
 import type { ProductEmbedded, ProductIngested } from '../../schemas/types.generated.ts';
@@ -55,5 +56,9 @@ t.test('the lists derived from it keep the order the API and the tables always h
   t.same(FACET_NAMES, FILTER_NAMES);
   t.same(VIEW_ATTRIBUTES.map((a) => a.api), ['name', 'gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'usage', 'year']);
   // A replay builds the same tables: the column order of a version table is the one it always had.
+  t.same(PRODUCT_COLUMNS, [
+    'id', 'gender', 'master_category', 'sub_category', 'article_type', 'base_colour', 'season', 'year', 'usage', 'display_name',
+    'image_original_key', 'image_normalized_key', 'image_sha256', 'image_width', 'image_height', 'dataset_snapshot', 'source', 'ingested_at', 'revision',
+  ]);
   t.same(ATTRIBUTE_COLUMNS, ['product_id', 'display_name', 'gender', 'master_category', 'sub_category', 'article_type', 'base_colour', 'season', 'usage', 'year', 'image_key', 'image_sha256', 'embedded_at']);
 });

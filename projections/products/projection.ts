@@ -21,18 +21,10 @@ export const PRODUCT_COLUMNS = [
   'revision',
 ];
 
-/** The Postgres type of each column, in PRODUCT_COLUMNS order: the upsert sends one array per column. */
-const COLUMN_TYPES: Record<(typeof PRODUCT_COLUMNS)[number], string> = {
+/** The Postgres type of each column: the upsert sends one array per column, cast to <type>[]. */
+const COLUMN_TYPES: Record<string, string> = {
   id: 'int',
-  gender: 'text',
-  master_category: 'text',
-  sub_category: 'text',
-  article_type: 'text',
-  base_colour: 'text',
-  season: 'text',
-  year: 'int',
-  usage: 'text',
-  display_name: 'text',
+  ...Object.fromEntries(PRODUCT_ATTRIBUTES.map((a) => [a.column, SQL_TYPES[a.type]])),
   image_original_key: 'text',
   image_normalized_key: 'text',
   image_sha256: 'text',

@@ -21,39 +21,10 @@ export interface StoredProduct {
   datasetSnapshot: string;
 }
 
-interface Row {
-  id: number;
-  display_name: string | null;
-  gender: string | null;
-  master_category: string | null;
-  sub_category: string | null;
-  article_type: string | null;
-  base_colour: string | null;
-  season: string | null;
-  usage: string | null;
-  year: number | null;
-  image_normalized_key: string;
-  dataset_snapshot: string;
-}
-
-const COLUMNS = 'id, display_name, gender, master_category, sub_category, article_type, base_colour, season, usage, year, image_normalized_key, dataset_snapshot';
-
-function toProduct(r: Row): StoredProduct {
-  return {
-    id: r.id,
-    displayName: r.display_name,
-    gender: r.gender,
-    masterCategory: r.master_category,
-    subCategory: r.sub_category,
-    articleType: r.article_type,
-    baseColour: r.base_colour,
-    season: r.season,
-    usage: r.usage,
-    year: r.year,
-    imageNormalizedKey: r.image_normalized_key,
-    datasetSnapshot: r.dataset_snapshot,
-  };
-}
+/** The columns, named as StoredProduct's fields (pg returns int and text as numbers and strings). */
+const COLUMNS = `id, display_name AS "displayName", gender, master_category AS "masterCategory", sub_category AS "subCategory",
+  article_type AS "articleType", base_colour AS "baseColour", season, usage, year,
+  image_normalized_key AS "imageNormalizedKey", dataset_snapshot AS "datasetSnapshot"`;
 
 /** Whether the projection has a live generation (its view exists). */
 async function exists(db: Queryable): Promise<boolean> {
@@ -71,15 +42,15 @@ export async function productCount(db: Queryable): Promise<number> {
 /** One product by id, or undefined (also before the projection's first event). */
 export async function productById(db: Queryable, id: number): Promise<StoredProduct | undefined> {
   if (!(await exists(db))) return undefined;
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM products WHERE id = $1`, [id]);
-  return rows[0] ? toProduct(rows[0]) : undefined;
+  const { rows } = await db.query<StoredProduct>(`SELECT ${COLUMNS} FROM products WHERE id = $1`, [id]);
+  return rows[0];
 }
 
 /** The products that have a display name, of one dataset snapshot or (null) of all. */
 export async function namedProducts(db: Queryable, datasetSnapshot: string | null): Promise<StoredProduct[]> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<StoredProduct>(
     `SELECT ${COLUMNS} FROM products WHERE display_name IS NOT NULL AND ($1::text IS NULL OR dataset_snapshot = $1)`,
     [datasetSnapshot],
   );
-  return rows.map(toProduct);
+  return rows;
 }

@@ -33,8 +33,11 @@ t.test('the products projection is read through its queries module', async (t) =
   await rt.producer.send(topics.products.name, events.map((value) => ({ key: String(value.id), value })));
   const projector = createProjector(productsProjection, rt, { groupId: group });
   await projector.start();
-  t.teardown(() => projector.stop());
-  await waitFor('the products in the live projection', async () => (await productById(rt.db, base + 3)) !== undefined, 60_000);
+  try {
+    await waitFor('the products in the live projection', async () => (await productById(rt.db, base + 3)) !== undefined, 150_000);
+  } finally {
+    await projector.stop(); // before the runtime's pool closes: a projector left running would find the pool ended
+  }
 
   const named = await namedProducts(rt.db, snapshot);
   t.same(named.map((p) => p.id).sort((a, b) => a - b), [base, base + 1, base + 2], 'of the snapshot, the products with a display name');

@@ -56,3 +56,12 @@ t.test('every producer is idempotent with acks=all', async (t) => {
   t.equal(PRODUCER_OPTIONS.maxInFlightRequests, 1);
   t.equal(SEND_ACKS, -1);
 });
+
+t.test('the chaos suite has the fault "one Kafka broker" on a cluster only', async (t) => {
+  const { ALL_FAULTS, CLUSTER_FAULTS, parseFault } = await import('../../chaos/run.ts');
+  t.ok(CLUSTER_FAULTS.includes('kafka-broker:kill') && CLUSTER_FAULTS.includes('kafka-broker:stop'), 'a cluster run kills and freezes one broker');
+  t.notOk(CLUSTER_FAULTS.some((f) => f.startsWith('kafka:')), 'instead of the whole of Kafka');
+  t.equal(CLUSTER_FAULTS.length, ALL_FAULTS.length);
+  t.same(parseFault('kafka-broker:kill', 3), { target: 'kafka-broker', kind: 'kill' });
+  t.throws(() => parseFault('kafka-broker:kill', 1), /needs a Kafka cluster: add --brokers 3/);
+});

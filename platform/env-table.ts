@@ -37,7 +37,7 @@ export const ENV_TABLE = [
   { name: 'S3_SECRET_KEY', kind: 'string', default: 'vitrina-secret-key', description: 'the S3 secret key' },
   { name: 'S3_REGION', kind: 'string', default: 'us-east-1', description: 'the S3 region' },
   { name: 'DATABASE_URL', kind: 'string', shown: '`postgres://vitrina:vitrina@127.0.0.1:<VITRINA_POSTGRES_PORT>/vitrina`', description: 'PostgreSQL with pgvector' },
-  { name: 'MODEL_SERVER_ADDRESS', kind: 'string', default: '127.0.0.1:50051', description: 'host:port of the gRPC model server' },
+  { name: 'MODEL_SERVER_ADDRESS', kind: 'string', default: '127.0.0.1:50051', description: 'host:port of the gRPC model server, or several separated by commas (`host1:50051,host2:50051`): clients send each call to the one with the fewest calls in flight and retry one that answers UNAVAILABLE on the next (`serve model` then needs `--address`)' },
   { name: 'VITRINA_IMAGES_BUCKET', kind: 'string', default: 'vitrina-images', description: 'bucket of the original and normalised product images' },
   { name: 'VITRINA_MODELS_BUCKET', kind: 'string', default: 'vitrina-models', description: 'bucket of trained model versions' },
   { name: 'VITRINA_UPLOADS_BUCKET', kind: 'string', default: 'vitrina-uploads', description: 'bucket whose new objects the dispatcher predicts' },

@@ -30,6 +30,15 @@ interface ClusterRecord {
   clusterId: string;
 }
 
+/** A KRaft cluster id: 16 random bytes in base64url, drawn again when it starts with '-' (one in 64),
+ * which kafka-storage's argument parser would read as an option (as Kafka's own ids avoid). */
+export function newKafkaClusterId(): string {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function recordFile(config: VitrinaConfig): string {
   return path.join(config.stateDir, KAFKA_CLUSTER_FILE);
 }
@@ -60,7 +69,7 @@ export function recordKafkaNodes(config: VitrinaConfig, nodes: number): VitrinaC
   }
   if (nodes > 1 && !readRecord(config)) {
     fs.mkdirSync(config.stateDir, { recursive: true });
-    const record: ClusterRecord = { nodes, clusterId: crypto.randomBytes(16).toString('base64url') };
+    const record: ClusterRecord = { nodes, clusterId: newKafkaClusterId() };
     fs.writeFileSync(recordFile(config), `${JSON.stringify(record)}\n`);
   }
   const next: VitrinaConfig = { ...config, kafkaNodes: nodes };
@@ -215,9 +224,9 @@ function kafkaNode(node: number): Service {
         ctx.log('formatting the KRaft storage (first start)');
         const cluster = ctx.config.kafkaNodes > 1 ? readRecord(ctx.config) : undefined;
         if (ctx.config.kafkaNodes > 1 && !cluster) throw new StackError(`the Kafka cluster record ${recordFile(ctx.config)} is missing`, `run 'npx vitrina stack up --brokers ${ctx.config.kafkaNodes}'`);
-        const clusterId = cluster?.clusterId ?? crypto.randomBytes(16).toString('base64url');
+        const clusterId = cluster?.clusterId ?? newKafkaClusterId();
         const quorum = ctx.config.kafkaNodes === 1 ? ['--standalone'] : [];
-        runChecked('java', [...javaOptions(ctx), 'kafka.tools.StorageTool', 'format', ...quorum, '-t', clusterId, '-c', properties], {
+        runChecked('java', [...javaOptions(ctx), 'kafka.tools.StorageTool', 'format', ...quorum, `--cluster-id=${clusterId}`, '-c', properties], {
           what: 'formatting the Kafka storage',
           fix: `remove ${ctx.dataDir} and run 'npx vitrina stack up' again`,
         });

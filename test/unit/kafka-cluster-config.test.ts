@@ -7,7 +7,7 @@ import path from 'node:path';
 import t from 'tap';
 import { kafkaNodePorts, loadConfig } from '../../platform/config.ts';
 import { stackEnv } from '../../stack/manager.ts';
-import { kafkaServices, recordKafkaNodes } from '../../stack/services/kafka.ts';
+import { kafkaServices, newKafkaClusterId, recordKafkaNodes } from '../../stack/services/kafka.ts';
 import { minInsyncReplicas, topicConfig, topics } from '../../streams/topics.ts';
 import { PRODUCER_OPTIONS, SEND_ACKS } from '../../streams/producer.ts';
 
@@ -64,4 +64,13 @@ t.test('the chaos suite has the fault "one Kafka broker" on a cluster only', asy
   t.equal(CLUSTER_FAULTS.length, ALL_FAULTS.length);
   t.same(parseFault('kafka-broker:kill', 3), { target: 'kafka-broker', kind: 'kill' });
   t.throws(() => parseFault('kafka-broker:kill', 1), /needs a Kafka cluster: add --brokers 3/);
+});
+
+t.test('a new KRaft cluster id never starts with "-" (kafka-storage would read it as an option)', async (t) => {
+  // base64url of 16 random bytes starts with '-' one time in 64: a fresh stack failed to format
+  // ("argument --cluster-id/-t: expected one argument") about once per 64 first starts.
+  const ids = Array.from({ length: 2000 }, () => newKafkaClusterId());
+  t.same(ids.filter((id) => id.startsWith('-')), [], 'no id of 2,000 starts with "-"');
+  t.ok(ids.every((id) => /^[A-Za-z0-9_-]{22}$/.test(id)), 'each is 22 base64url characters (16 bytes), as kafka-storage expects');
+  t.equal(new Set(ids).size, ids.length, 'all different');
 });

@@ -30,9 +30,10 @@ function mustNotSkip(err: unknown): boolean {
  */
 const REBALANCE_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'NOT_COORDINATOR_FOR_GROUP', 'MEMBER_ID_REQUIRED', 'FENCED_INSTANCE_ID']);
 
-/** Whether err (or its cause) says the consumer group rebalanced: nothing is wrong with the message. */
+/** Whether err (or its cause) says the consumer group rebalanced, or came from the group's own call (groupCall): nothing is wrong with the message. */
 export function isRebalance(err: unknown): boolean {
   for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    if (groupFailures.has(e)) return true;
     if (REBALANCE_TYPES.has(String((e as { type?: unknown }).type))) return true;
   }
   return false;
@@ -77,4 +78,23 @@ export async function applyIsolating<T>(
     const first = await applyIsolating(batch.slice(0, middle), apply, onPoison, options);
     return first + (await applyIsolating(batch.slice(middle), apply, onPoison, options));
   }
+}
+
+const groupFailures = new WeakSet<object>();
+
+/**
+ * The consumer group's own call (a heartbeat) as handlers get it: its failure (the coordinator's
+ * broker died, ECONNREFUSED) leaves the policy at once like a rebalance, so kafkajs restarts the
+ * consumer, finds the group's coordinator again and re-delivers the batch. Retried in place it would
+ * meet the same cached, dead coordinator for as long as the retries last.
+ */
+export function groupCall(call: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await call();
+    } catch (err) {
+      if (typeof err === 'object' && err !== null) groupFailures.add(err);
+      throw err;
+    }
+  };
 }

@@ -7,7 +7,7 @@ import { defaultBackoff, type BackoffOptions } from '../platform/backoff.ts';
 import { sendToDeadLetter } from './dead-letter.ts';
 import { groupLag, type PartitionLag } from './lag.ts';
 import { logger, type Logger } from '../platform/logger.ts';
-import { applyIsolating, decodeOrPoison, isRebalance, type PolicyOptions } from './poison-policy.ts';
+import { applyIsolating, decodeOrPoison, groupCall, isRebalance, type PolicyOptions } from './poison-policy.ts';
 import type { EventProducer } from './producer.ts';
 
 export interface Incoming<V> {
@@ -122,7 +122,7 @@ export class ProcessorRunner<V> {
 
   private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const maxBatch = this.spec.maxBatch ?? 200;
-    const ctx: HandlerContext = { producer: this.producer, log: this.log, heartbeat };
+    const ctx: HandlerContext = { producer: this.producer, log: this.log, heartbeat: groupCall(heartbeat) };
     for (let start = 0; start < batch.messages.length; start += maxBatch) {
       if (!isRunning() || isStale()) return;
       const slice = batch.messages.slice(start, start + maxBatch);

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import t from 'tap';
 import kafkajs from 'kafkajs';
-import { applyIsolating, decodeOrPoison, isRebalance } from '../../streams/poison-policy.ts';
+import { applyIsolating, decodeOrPoison, groupCall, isRebalance } from '../../streams/poison-policy.ts';
 import { PoisonError } from '../../platform/errors.ts';
 
 const { createErrorFromCode } = createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error & { type: string } };
@@ -71,4 +71,35 @@ t.test('poison is still poison: one bad message among good ones is the only one 
   t.equal(applied, 3);
   t.notOk(isRebalance(new PoisonError('bad bytes')), 'a poison error is no rebalance');
   t.notOk(isRebalance(createErrorFromCode(2)), 'a CORRUPT_MESSAGE answer is no rebalance');
+});
+
+t.test("a heartbeat that cannot reach the group's coordinator (its broker died) leaves the batch at once", async (t) => {
+  // On a three-broker cluster with the coordinator's broker SIGKILLed, the embedder's heartbeat
+  // failed with ECONNREFUSED to the dead broker; retried in place it met the same cached coordinator
+  // for minutes (kafkajs looks for the new one only once eachBatch throws), and nothing was embedded.
+  const lost = new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:47092', { broker: '127.0.0.1:47092', code: 'ECONNREFUSED' });
+  const poisoned: number[] = [];
+  let calls = 0;
+  const heartbeat = groupCall(async () => {
+    throw lost;
+  });
+  const thrown = await applyIsolating(
+    [1, 2, 3],
+    async () => {
+      calls += 1;
+      await heartbeat();
+    },
+    async (item) => {
+      poisoned.push(item);
+    },
+    noRetry,
+  ).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  t.equal(thrown, lost, "kafkajs gets its own connection error (retriable: it restarts the consumer and finds the coordinator again)");
+  t.equal(calls, 1, 'not retried in place against the dead coordinator');
+  t.same(poisoned, [], 'nothing dead-lettered');
+  const plain = new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED', { broker: 'x', code: 'ECONNREFUSED' });
+  t.notOk(isRebalance(plain), "the same error from the handler's own work (a send) is still an ordinary transient failure, retried");
 });

@@ -145,18 +145,21 @@ function javaOptions(ctx: StackContext): string[] {
  */
 async function aliveBrokers(brokers: string[], timeoutMs = 5_000): Promise<{ ids: number[]; controller: number | null }> {
   const admin = createKafka('vitrina-stack-health', brokers).admin({ retry: { retries: 0 } });
+  const work = (async () => {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return { ids: cluster.brokers.map((b) => b.nodeId).sort((a, b) => a - b), controller: cluster.controller };
+  })();
   try {
-    return await withTimeout(
-      (async () => {
-        await admin.connect();
-        const cluster = await admin.describeCluster();
-        return { ids: cluster.brokers.map((b) => b.nodeId).sort((a, b) => a - b), controller: cluster.controller };
-      })(),
-      timeoutMs,
-      `Kafka at ${brokers.join(',')}`,
-    );
+    return await withTimeout(work, timeoutMs, `Kafka at ${brokers.join(',')}`);
   } finally {
     await admin.disconnect().catch(() => undefined);
+    // A connect still in flight when the time ran out opens its sockets after that disconnect (a
+    // starting node accepts before it answers): they kept `stack up --brokers 3` from ever exiting.
+    void work.then(
+      () => admin.disconnect(),
+      () => admin.disconnect(),
+    ).catch(() => undefined);
   }
 }
 

@@ -45,9 +45,19 @@ export async function nextGeneration(client: DbClient, projection: string): Prom
   return generation;
 }
 
+/**
+ * `name` in the schema this session creates in (the first of its search_path). Drops name it: an
+ * unqualified `DROP VIEW products` resolves along the whole search_path, so a process whose own
+ * schema comes before public (bench pipeline's namespace) dropped the catalog's view in public.
+ */
+async function own(client: DbClient, name: string): Promise<string> {
+  const { rows } = await client.query<{ schema: string }>(`SELECT current_schema() AS schema`);
+  return `${ident(rows[0]!.schema)}.${ident(name)}`;
+}
+
 /** Points the view <table> at the generation's table <table>_g<N> (also for a table a live generation gains later). */
 export async function exposeTable(client: DbClient, table: string, generation: number): Promise<void> {
-  await client.query(`DROP VIEW IF EXISTS ${ident(table)}`);
+  await client.query(`DROP VIEW IF EXISTS ${await own(client, table)}`);
   await client.query(`CREATE VIEW ${ident(table)} AS SELECT * FROM ${ident(physical(table, generation))}`);
 }
 
@@ -62,7 +72,7 @@ export async function makeLive(client: DbClient, projection: string, tables: str
 
 /** Drops a generation's tables, in the order given (a reader holding the first one keeps the rest alive). */
 export async function dropGeneration(client: DbClient, projection: string, tables: string[], generation: number): Promise<void> {
-  for (const table of tables) await client.query(`DROP TABLE IF EXISTS ${ident(physical(table, generation))} CASCADE`);
+  for (const table of tables) await client.query(`DROP TABLE IF EXISTS ${await own(client, physical(table, generation))} CASCADE`);
   await client.query(`DELETE FROM projection_offsets WHERE projection = $1 AND generation = $2`, [projection, generation]);
 }
 

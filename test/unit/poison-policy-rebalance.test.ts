@@ -16,26 +16,33 @@ const { createErrorFromCode } = createRequire(import.meta.url)('kafkajs/src/prot
 const REBALANCE_CODES = [22, 25, 27, 16, 79, 82];
 const noRetry = { retry: { retries: 2, initialMs: 1, maxMs: 1 } };
 
+/** Applies `batch` under the policy with `apply`: what left the policy, what was dead-lettered, how often apply ran. */
+async function applyBatch(batch: number[], apply: () => Promise<void>): Promise<{ thrown: unknown; poisoned: number[]; calls: number }> {
+  const poisoned: number[] = [];
+  let calls = 0;
+  const thrown = await applyIsolating(
+    batch,
+    async () => {
+      calls += 1;
+      await apply();
+    },
+    async (item) => {
+      poisoned.push(item);
+    },
+    noRetry,
+  ).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  return { thrown, poisoned, calls };
+}
+
 for (const code of REBALANCE_CODES) {
   const error = createErrorFromCode(code);
   t.test(`${error.type} ("${error.message}") during a batch: re-delivered, never dead-lettered`, async (t) => {
-    const poisoned: number[] = [];
-    let calls = 0;
-    const batch = [1, 2, 3, 4, 5, 6];
-    const thrown = await applyIsolating(
-      batch,
-      async () => {
-        calls += 1;
-        throw error;
-      },
-      async (item) => {
-        poisoned.push(item);
-      },
-      noRetry,
-    ).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const { thrown, poisoned, calls } = await applyBatch([1, 2, 3, 4, 5, 6], async () => {
+      throw error;
+    });
     t.equal(thrown, error, 'the error itself leaves the policy (kafkajs reads its type to rejoin)');
     t.same(poisoned, [], 'no message is handed to the dead-letter topic');
     t.equal(calls, 1, 'the batch is neither split nor retried in place (the member rejoins only after the batch)');
@@ -78,25 +85,10 @@ t.test("a heartbeat that cannot reach the group's coordinator (its broker died) 
   // failed with ECONNREFUSED to the dead broker; retried in place it met the same cached coordinator
   // for minutes (kafkajs looks for the new one only once eachBatch throws), and nothing was embedded.
   const lost = new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:47092', { broker: '127.0.0.1:47092', code: 'ECONNREFUSED' });
-  const poisoned: number[] = [];
-  let calls = 0;
   const heartbeat = groupCall(async () => {
     throw lost;
   });
-  const thrown = await applyIsolating(
-    [1, 2, 3],
-    async () => {
-      calls += 1;
-      await heartbeat();
-    },
-    async (item) => {
-      poisoned.push(item);
-    },
-    noRetry,
-  ).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const { thrown, poisoned, calls } = await applyBatch([1, 2, 3], heartbeat);
   t.equal(thrown, lost, "kafkajs gets its own connection error (retriable: it restarts the consumer and finds the coordinator again)");
   t.equal(calls, 1, 'not retried in place against the dead coordinator');
   t.same(poisoned, [], 'nothing dead-lettered');

@@ -170,8 +170,9 @@ t.test('searches never fail, come back empty or mix versions through a promotion
   };
   const app = await withEnv({ VITRINA_MODEL_NAME: modelName, VITRINA_ADMIN_TOKEN: token }, async () =>
     // Pages are checked against the raw vector ranking; query understanding (its own tests) would
-    // read "blue", "jeans" and "red" in the searchers' queries as filters.
-    buildGateway({ search: new SearchCore(db, { namespace }), encoder, s3: rt.s3 }, { plugins: adminPlugins(rt), graphqlExtensions: adminGraphqlExtensions(rt), understandQueries: false }),
+    // read "blue", "jeans" and "red" in the searchers' queries as filters. It checks that every answer
+    // was embedded by the version it names, so the gateway keeps no query embeddings here.
+    buildGateway({ search: new SearchCore(db, { namespace }), encoder, s3: rt.s3 }, { plugins: adminPlugins(rt), graphqlExtensions: adminGraphqlExtensions(rt), understandQueries: false, queryEmbeddingCacheSize: 0 }),
   );
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -80,7 +80,10 @@ export class ProcessorRunner<V> {
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      retry: { retries: 10 },
+      // A failure kafkajs's own retries do not mend (a commit to the coordinator of a broker that
+      // died) crashes the consumer and kafkajs restarts it, finding the coordinator again: ten retries
+      // capped at 30 s (as before) meant about 2.5 minutes of retries plus a 30 s wait before that.
+      retry: { retries: 5, maxRetryTime: 5_000 },
     });
     this.consumer = consumer;
     await this.producer.connect();

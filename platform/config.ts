@@ -1,8 +1,12 @@
 // Every connection setting Vitrina reads, from the environment, with defaults that point at the
 // local stack (`npx vitrina stack up`). `npx vitrina stack env` prints the same names as exports.
+// loadConfig is what an entry point (a CLI command, a test, a benchmark) calls once: it parses the
+// environment by the table of platform/env-table.ts (the defaults are written there, once) and
+// derives the addresses; the typed settings ride along (config.settings) to the modules below.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadSettings, type Settings } from './env-table.ts';
 
 export interface StackPorts {
   kafka: number;
@@ -28,18 +32,11 @@ export interface VitrinaConfig {
   /** host:port of the gRPC model server. */
   modelServerAddress: string;
   gatewayPort: number;
+  /** Every variable of the table, parsed by its type (platform/env-table.ts). */
+  settings: Settings;
 }
 
 type Env = Record<string, string | undefined>;
-
-/** A positive integer from the environment variable `name`, or `fallback` when it is unset or empty. */
-export function intFrom(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
 
 export function defaultCacheDir(env: Env = process.env): string {
   if (env.VITRINA_CACHE_DIR) return path.resolve(env.VITRINA_CACHE_DIR);
@@ -48,13 +45,17 @@ export function defaultCacheDir(env: Env = process.env): string {
 }
 
 export function loadPorts(env: Env = process.env): StackPorts {
+  return portsOf(loadSettings(env));
+}
+
+function portsOf(settings: Settings): StackPorts {
   return {
-    kafka: intFrom(env, 'VITRINA_KAFKA_PORT', 19092),
-    kafkaController: intFrom(env, 'VITRINA_KAFKA_CONTROLLER_PORT', 19093),
-    registry: intFrom(env, 'VITRINA_REGISTRY_PORT', 18081),
-    minio: intFrom(env, 'VITRINA_MINIO_PORT', 19000),
-    minioConsole: intFrom(env, 'VITRINA_MINIO_CONSOLE_PORT', 19001),
-    postgres: intFrom(env, 'VITRINA_POSTGRES_PORT', 15432),
+    kafka: settings.VITRINA_KAFKA_PORT,
+    kafkaController: settings.VITRINA_KAFKA_CONTROLLER_PORT,
+    registry: settings.VITRINA_REGISTRY_PORT,
+    minio: settings.VITRINA_MINIO_PORT,
+    minioConsole: settings.VITRINA_MINIO_CONSOLE_PORT,
+    postgres: settings.VITRINA_POSTGRES_PORT,
   };
 }
 
@@ -77,32 +78,34 @@ export function kafkaNodePorts(ports: StackPorts, node: number): { broker: numbe
 }
 
 export function loadConfig(env: Env = process.env): VitrinaConfig {
+  const settings = loadSettings(env);
   const cacheDir = defaultCacheDir(env);
-  const ports = loadPorts(env);
-  const stateDir = env.VITRINA_STATE_DIR ? path.resolve(env.VITRINA_STATE_DIR) : path.join(cacheDir, 'state');
+  const ports = portsOf(settings);
+  const stateDir = settings.VITRINA_STATE_DIR ? path.resolve(settings.VITRINA_STATE_DIR) : path.join(cacheDir, 'state');
   const kafkaNodes = recordedKafkaNodes(stateDir);
   const localBrokers = Array.from({ length: kafkaNodes }, (_, i) => `127.0.0.1:${kafkaNodePorts(ports, i + 1).broker}`);
-  const s3Url = new URL(env.S3_ENDPOINT ?? `http://127.0.0.1:${ports.minio}`);
+  const s3Url = new URL(settings.S3_ENDPOINT ?? `http://127.0.0.1:${ports.minio}`);
   return {
     cacheDir,
     stateDir,
     ports,
     kafkaNodes,
-    kafkaBrokers: (env.KAFKA_BROKERS ?? localBrokers.join(',')).split(',').map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers: (settings.KAFKA_BROKERS ?? localBrokers.join(',')).split(',').map((b) => b.trim()).filter(Boolean),
     // A cluster's topics live on three brokers (or as many as it has); one broker can only hold one copy.
-    kafkaReplicationFactor: intFrom(env, 'KAFKA_REPLICATION_FACTOR', Math.min(3, kafkaNodes)),
-    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
+    kafkaReplicationFactor: settings.KAFKA_REPLICATION_FACTOR ?? Math.min(3, kafkaNodes),
+    schemaRegistryUrl: settings.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${ports.registry}/apis/ccompat/v7`,
     s3: {
       endPoint: s3Url.hostname,
       port: Number(s3Url.port || (s3Url.protocol === 'https:' ? 443 : 80)),
       useSSL: s3Url.protocol === 'https:',
-      accessKey: env.S3_ACCESS_KEY ?? 'vitrina',
-      secretKey: env.S3_SECRET_KEY ?? 'vitrina-secret-key',
-      region: env.S3_REGION ?? 'us-east-1',
+      accessKey: settings.S3_ACCESS_KEY,
+      secretKey: settings.S3_SECRET_KEY,
+      region: settings.S3_REGION,
     },
-    databaseUrl: env.DATABASE_URL ?? `postgres://vitrina:vitrina@127.0.0.1:${ports.postgres}/vitrina`,
-    datasetDir: path.resolve(env.VITRINA_DATASET_DIR ?? path.join('..', 'shared', 'data', 'fashion-small')),
-    modelServerAddress: env.MODEL_SERVER_ADDRESS ?? '127.0.0.1:50051',
-    gatewayPort: intFrom(env, 'VITRINA_GATEWAY_PORT', 8080),
+    databaseUrl: settings.DATABASE_URL ?? `postgres://vitrina:vitrina@127.0.0.1:${ports.postgres}/vitrina`,
+    datasetDir: path.resolve(settings.VITRINA_DATASET_DIR),
+    modelServerAddress: settings.MODEL_SERVER_ADDRESS,
+    gatewayPort: settings.VITRINA_GATEWAY_PORT,
+    settings,
   };
 }

@@ -10,7 +10,6 @@
 // starts; XDG_CACHE_HOME and JAVA_HOME are the system's own variables (read next to
 // VITRINA_CACHE_DIR and VITRINA_JAVA_HOME), and KAFKAJS_NO_PARTITIONER_WARNING is kafkajs' switch.
 import { pathToFileURL } from 'node:url';
-import { intFrom } from './config.ts';
 
 type Kind = 'string' | 'int' | 'count' | 'bool';
 
@@ -97,12 +96,15 @@ type Env = Record<string, string | undefined>;
 /** Each variable's value: parsed by its kind; the table's default when unset; undefined when it has none (or a computed one). */
 export type Settings = { readonly [V in Table as V['name']]: V extends { default: unknown } ? ValueOf<V['kind']> : ValueOf<V['kind']> | undefined };
 
-/** A non-negative integer from the environment variable `name`, or `fallback` when it is unset or empty. */
-export function countFrom(env: Env, name: string, fallback: number): number {
+/**
+ * The one integer reader: the variable `name` of `env` as an integer of at least `min` (1 for an
+ * int, 0 for a count), or `fallback` when it is unset or empty; anything else throws, naming it.
+ */
+export function integerFrom(env: Env, name: string, fallback: number, min: 0 | 1 = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a ${min === 1 ? 'positive' : 'non-negative'} integer, got "${raw}"`);
   return value;
 }
 
@@ -111,9 +113,8 @@ function parse(variable: EnvVariable, env: Env): string | number | boolean | und
   const fallback = variable.default;
   switch (variable.kind) {
     case 'int':
-      return raw === undefined || raw === '' ? fallback : intFrom(env, variable.name, 0);
     case 'count':
-      return raw === undefined || raw === '' ? fallback : countFrom(env, variable.name, 0);
+      return raw === undefined || raw === '' ? fallback : integerFrom(env, variable.name, 0, variable.kind === 'int' ? 1 : 0);
     case 'bool':
       return raw === undefined || raw === '' ? fallback : ['1', 'true', 'yes'].includes(raw.toLowerCase());
     default:

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { loadConfig } from '../../platform/config.ts';
 import { ENV_TABLE, envTableMarkdown, loadSettings, modelName } from '../../platform/env-table.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -58,6 +59,18 @@ t.test('one default per variable, parsed by its type', async (t) => {
   t.equal(loadSettings({ VITRINA_GATEWAY_PORT: '9090' }).VITRINA_GATEWAY_PORT, 9090);
   t.equal(loadSettings({ VITRINA_TINY_MODELS: 'yes' }).VITRINA_TINY_MODELS, true);
   t.throws(() => loadSettings({ VITRINA_GATEWAY_PORT: 'eighty' }), /VITRINA_GATEWAY_PORT must be a positive integer, got "eighty"/);
+  t.throws(() => loadSettings({ VITRINA_GATEWAY_PORT: '0' }), /VITRINA_GATEWAY_PORT must be a positive integer, got "0"/, 'an int is at least 1');
+  t.equal(loadSettings({ VITRINA_QUERY_EMBEDDING_CACHE: '0' }).VITRINA_QUERY_EMBEDDING_CACHE, 0, 'a count may be 0');
+  t.throws(() => loadSettings({ VITRINA_QUERY_EMBEDDING_CACHE: '-1' }), /VITRINA_QUERY_EMBEDDING_CACHE must be a non-negative integer, got "-1"/);
+  const config = loadConfig({});
+  t.same(
+    [config.ports.kafka, config.ports.registry, config.ports.postgres, config.gatewayPort, config.modelServerAddress, config.s3.accessKey, config.s3.secretKey],
+    [defaults.VITRINA_KAFKA_PORT, defaults.VITRINA_REGISTRY_PORT, defaults.VITRINA_POSTGRES_PORT, defaults.VITRINA_GATEWAY_PORT, defaults.MODEL_SERVER_ADDRESS, defaults.S3_ACCESS_KEY, defaults.S3_SECRET_KEY],
+    "loadConfig's defaults are the table's",
+  );
+  t.equal(loadConfig({ VITRINA_GATEWAY_PORT: '9191' }).settings.VITRINA_GATEWAY_PORT, 9191, 'the typed settings ride along in the config');
+  const configSource = text.get(path.join('platform', 'config.ts'))!;
+  for (const literal of ['19092', '18081', '15432', "'vitrina-secret-key'", '50051', '8080']) t.notOk(configSource.includes(literal), `platform/config.ts does not repeat the default ${literal}`);
   for (const v of ENV_TABLE) t.ok(v.description.length > 10, `${v.name} is described`);
   const repeats = [...text.entries()].filter(([file, body]) => file !== path.join('platform', 'env-table.ts') && /VITRINA_MODEL_NAME\s*\?\?/.test(body)).map(([file]) => file);
   t.same(repeats, [], 'the model name default is written once, in the table');

@@ -6,6 +6,7 @@ import { registerBench } from './bench.ts';
 import { registerIngest } from './ingest.ts';
 import { registerModels } from './models.ts';
 import { registerProcessors } from './processors.ts';
+import { registerServeBalancer } from './serve-balancer.ts';
 import { registerServeGateway } from './serve-gateway.ts';
 import { registerServeModel } from './serve-model.ts';
 import { registerServeAll } from './serve-all.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerModels(program);
   registerServeModel(program);
   registerServeGateway(program);
+  registerServeBalancer(program);
   registerChaos(program);
   return program;
 }

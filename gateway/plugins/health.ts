@@ -1,5 +1,8 @@
 // GET /health: whether the model server answers (and with which model version) and whether the
 // database answers (and which model version is live in the search index); 503 when either is down.
+// GET /health/live: whether this gateway process answers at all, asking nothing else: what a load
+// balancer checks (gateway/balancer/), since a stalled dependency stalls every instance alike and
+// each instance answers it with its own 503, while a frozen instance answers nothing.
 import type { FastifyPluginAsync } from 'fastify';
 import type { SearchService } from '../service.ts';
 
@@ -40,5 +43,17 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       const report = await service.health();
       return reply.code(report.status === 'ok' ? 200 : 503).send(report);
     },
+  );
+  app.get(
+    '/health/live',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'whether this gateway process answers (no dependency asked): the check of a load balancer',
+        operationId: 'liveness',
+        response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['live'] } }, description: 'the process answers' } },
+      },
+    },
+    async () => ({ status: 'live' as const }),
   );
 };

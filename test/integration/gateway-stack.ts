@@ -28,6 +28,9 @@ export interface GatewayStack {
   version: string;
   /** Ids of the products in the index. */
   ids: number[];
+  /** The embeddings projection's namespace searched, and the model server's host:port (for gateways of other processes). */
+  namespace: string;
+  modelServerAddress: string;
   /** Builds another gateway over the same parts (not listening), closed with the test. */
   another(options: BuildOptions): Promise<Gateway>;
 }
@@ -85,5 +88,5 @@ export async function startGatewayStack(t: Teardown, count = 12, options: BuildO
   const app = await build(options);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  return { rt, app, url, version, ids, another: build };
+  return { rt, app, url, version, ids, namespace: space.namespace, modelServerAddress: modelServer.address, another: build };
 }

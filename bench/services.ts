@@ -95,11 +95,11 @@ export async function startModelServerChild(threads: number, args: string[] = []
   return { ...child, address };
 }
 
-/** `vitrina serve gateway` on a free port, ready when /api/v1/health answers 200. */
-export async function startGatewayChild(modelServerAddress: string): Promise<Child & { url: string }> {
+/** `vitrina serve gateway` on a free port (with `env` over this process's, e.g. a namespace's DATABASE_URL), ready when /api/v1/health answers 200. */
+export async function startGatewayChild(modelServerAddress: string, env: Record<string, string> = {}): Promise<Child & { url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = startChild('gateway', ['serve', 'gateway', '--port', String(port), '--model-server', modelServerAddress], {});
+  const child = startChild('gateway', ['serve', 'gateway', '--port', String(port), '--model-server', modelServerAddress], env);
   try {
     await until('the gateway', child, async () => (await fetch(`${url}/api/v1/health`)).status === 200, 120_000);
   } catch (err) {

@@ -11,6 +11,7 @@ import { runRelevanceBench, type RelevanceBenchOptions } from '../bench/relevanc
 import { runReplayBench } from '../bench/replay.ts';
 import { runUploadNotificationsBench } from '../bench/upload-notifications.ts';
 import { runSearchRecallBench, type SearchRecallOptions } from '../bench/search-recall.ts';
+import { runScaleBench } from '../bench/scale.ts';
 import { runSearchBench, type SearchBenchOptions } from '../bench/search.ts';
 import { runSearchStagesBench, type SearchStagesOptions } from '../bench/search-stages.ts';
 
@@ -67,11 +68,26 @@ export function registerBench(program: Command): void {
     .option('--keep', 'keep the benchmark table afterwards')
     .action((opts: SearchRecallOptions) => runSearchRecallBench(opts));
   bench
+    .command('scale')
+    .description("embeddings tables of 100k, 400k and 1M synthetic products mixed from the catalog's own embeddings, in a schema of its own: load and HNSW build time, table and index size, build memory, SearchCore and REST search p50/p95 at concurrency 1 and 8, recall@10 against an exact scan with and without a selective filter; writes bench/results/scale.json")
+    .option('--sizes <list>', 'comma-separated row counts', (v) => v.split(',').map((x) => Number(x.trim())), [100_000, 400_000, 1_000_000])
+    .option('--queries <n>', 'shopper queries (their embeddings for recall, their texts for latency)', (v) => Number(v), 200)
+    .option('--requests <n>', 'requests per latency figure at concurrency 1 (twice as many at 8)', (v) => Number(v), 200)
+    .option('--recall-queries <n>', 'of the queries, those judged for recall@10 (each an exact scan of the table)', (v) => Number(v), 100)
+    .option('--name <name>', 'results file name under bench/results/ (default scale)')
+    .option('--build-memory <size>', 'maintenance_work_mem of the index build', '3GB')
+    .option('--threads <n>', 'onnxruntime threads of the model server', (v) => Number(v), 1)
+    .option('--keep', "keep the benchmark's schema afterwards")
+    .action((opts: { sizes: number[]; queries: number; requests: number; recallQueries: number; name?: string; buildMemory: string; threads: number; keep?: boolean }) => {
+      if (opts.sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes must be positive integers, got ${opts.sizes.join(',')}`);
+      return runScaleBench(opts);
+    });
+  bench
     .command('search')
     .description('search over the embedded catalog of the running stack: latency per layer (REST, SearchCore, SQL, model server) at concurrency 1/8/32, HNSW recall on the real embeddings, vector vs hybrid vs name on evaluation metrics, upload → prediction freshness')
     .option('--parts <list>', 'comma-separated: layers, recall, modes, freshness (default all)')
     .option('--threads <n>', 'onnxruntime threads of the model server (1)', (v) => Number(v))
-    .option('--title-queries <n>', 'display names of a seeded sample as title queries (300)', (v) => Number(v))
+    .option('--title-queries <n>', 'display names of a seeded sample as title queries, halved into dev and test by product id (600)', (v) => Number(v))
     .option('--recall-queries <n>', 'query vectors per recall section (100)', (v) => Number(v))
     .option('--uploads <n>', 'uploads timed for freshness (30)', (v) => Number(v))
     .option('--levels <list>', 'concurrency:requests pairs (1:100,8:200,32:320)')

@@ -2,6 +2,7 @@
 // attributes, image keys), the dataset's own image files for those products, and the
 // natural-language queries of the base model's recipe (read from models/recipe/train_base.py, so
 // the bench judges the same queries the recipe reports).
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +31,15 @@ export interface NlQuery {
   genders: string[];
   articleTypes: string[];
   colours: string[];
+}
+
+/**
+ * The half of a title query (a sampled product's display name), fixed by the product: the first
+ * byte of sha256(product id in decimal) even → dev, odd → test. Ranking is tuned on dev only;
+ * the test half is reported.
+ */
+export function titleHalf(productId: number): 'dev' | 'test' {
+  return crypto.createHash('sha256').update(String(productId)).digest()[0]! % 2 === 0 ? 'dev' : 'test';
 }
 
 export async function liveTable(db: Db, namespace = DEFAULT_NAMESPACE): Promise<LiveTable> {

@@ -11,7 +11,7 @@
 import { accuracyAtK, groupAccuracyAtK } from '../processors/evaluator/metrics.ts';
 import type { Ranked } from '../processors/evaluator/exact-search.ts';
 import { SEARCH_MODES, type SearchMode } from '../gateway/config.ts';
-import { matchesNlQuery, type NlQuery, type SampleProduct } from './search-inputs.ts';
+import { matchesNlQuery, titleHalf, type NlQuery, type SampleProduct } from './search-inputs.ts';
 import { nowMs, percentile, round } from './search-measure.ts';
 
 const K = 10;
@@ -35,6 +35,8 @@ export interface ModeResult {
     sameNameAccAt10: number;
     articleTypeGroupAccAt10: number;
     masterCategoryGroupAccAt10: number;
+    /** The same per half of the title queries (titleHalf: by the product's id); tune on dev, report test. */
+    halves?: Record<'dev' | 'test', { queries: number; articleTypeGroupAccAt10: number }>;
   };
   nlQueries: { queries: number; precisionAt10: number; relevantResults: number; perQuery: Array<{ query: string; precisionAt10: number }> };
   latencyMs: { p50: number; p95: number; p99: number; mean: number; requests: number };
@@ -81,6 +83,12 @@ export async function measureModes(gatewayUrl: string, sample: SampleProduct[], 
     const byName = accuracyAtK(ranked, (q, g) => g >= 0 && gallery[g]!.name === sample[q]!.name, [1, K]);
     const types = groupAccuracyAtK(ranked, (q, g) => g >= 0 && gallery[g]!.articleType === sample[q]!.articleType, [K]);
     const masters = groupAccuracyAtK(ranked, (q, g) => g >= 0 && gallery[g]!.masterCategory === sample[q]!.masterCategory, [K]);
+    const half = (h: 'dev' | 'test'): { queries: number; articleTypeGroupAccAt10: number } => {
+      const picked = sample.map((p, q) => ({ p, q })).filter(({ p }) => titleHalf(p.id) === h);
+      const sub = rankedOf(picked.map(({ q }) => l.title[q]!), K);
+      const acc = groupAccuracyAtK(sub.ranked, (q, g) => g >= 0 && sub.gallery[g]!.articleType === picked[q]!.p.articleType, [K]);
+      return { queries: picked.length, articleTypeGroupAccAt10: picked.length === 0 ? NaN : round(acc.get(K)!, 4) };
+    };
     const perQuery = nl.map((q, i) => ({ query: q.text, relevant: l.nl[i]!.slice(0, K).filter((p) => matchesNlQuery(q, p)).length }));
     const relevant = perQuery.reduce((s, q) => s + q.relevant, 0);
     return {
@@ -93,6 +101,7 @@ export async function measureModes(gatewayUrl: string, sample: SampleProduct[], 
         sameNameAccAt10: round(byName.get(K)!, 4),
         articleTypeGroupAccAt10: round(types.get(K)!, 4),
         masterCategoryGroupAccAt10: round(masters.get(K)!, 4),
+        halves: { dev: half('dev'), test: half('test') },
       },
       nlQueries: { queries: nl.length, precisionAt10: round(relevant / (nl.length * K), 4), relevantResults: relevant, perQuery: perQuery.map((q) => ({ query: q.query, precisionAt10: q.relevant / K })) },
       latencyMs: { p50: round(percentile(l.ms, 50)), p95: round(percentile(l.ms, 95)), p99: round(percentile(l.ms, 99)), mean: round(l.ms.reduce((s, v) => s + v, 0) / l.ms.length), requests: l.ms.length },
@@ -124,13 +133,13 @@ export function chooseDefaultMode(results: ModeResult[]): SearchMode {
 
 export function modesTable(results: ModeResult[]): string {
   const lines = [
-    '| mode | NL precision@10 | title→image id acc@1 / @10 | same name acc@1 / @10 | articleType group acc@10 | masterCategory group acc@10 | latency p50 / p95 / p99 ms |',
+    '| mode | NL precision@10 | title→image id acc@1 / @10 | same name acc@1 / @10 | articleType group acc@10 (dev / test) | masterCategory group acc@10 | latency p50 / p95 / p99 ms |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     const t = r.titleQueries;
     lines.push(
-      `| ${r.mode} | ${r.nlQueries.precisionAt10} | ${t.exactIdAccAt1} / ${t.exactIdAccAt10} | ${t.sameNameAccAt1} / ${t.sameNameAccAt10} | ${t.articleTypeGroupAccAt10} | ${t.masterCategoryGroupAccAt10} | ${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99} |`,
+      `| ${r.mode} | ${r.nlQueries.precisionAt10} | ${t.exactIdAccAt1} / ${t.exactIdAccAt10} | ${t.sameNameAccAt1} / ${t.sameNameAccAt10} | ${t.articleTypeGroupAccAt10} (${t.halves?.dev.articleTypeGroupAccAt10 ?? '-'} / ${t.halves?.test.articleTypeGroupAccAt10 ?? '-'}) | ${t.masterCategoryGroupAccAt10} | ${r.latencyMs.p50} / ${r.latencyMs.p95} / ${r.latencyMs.p99} |`,
     );
   }
   return lines.join('\n');

@@ -34,7 +34,7 @@ export interface SearchBenchOptions {
   parts?: string;
   /** onnxruntime threads of the model server (default 1: the machine is shared). */
   threads?: number;
-  /** Title queries of the modes comparison: a seeded sample of the catalog (default 300). */
+  /** Title queries of the modes comparison: a seeded sample of the catalog, split into dev and test halves by product id (default 600). */
   titleQueries?: number;
   /** Query vectors per recall section (default 100). */
   recallQueries?: number;
@@ -89,7 +89,7 @@ export async function benchSearch(options: SearchBenchOptions = {}): Promise<Rec
   const parts = parseParts(options.parts);
   const o = {
     threads: options.threads ?? 1,
-    titleQueries: options.titleQueries ?? 300,
+    titleQueries: options.titleQueries ?? 600,
     recallQueries: options.recallQueries ?? 100,
     uploads: options.uploads ?? 30,
     levels: parseLevels(options.levels ?? '1:100,8:200,32:320'),

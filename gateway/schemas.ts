@@ -72,6 +72,15 @@ export const pageSchema = {
         understood: { type: 'array', items: understoodSchema, description: 'what query understanding read from q and applied (text search, unless understand=false)' },
         searchedText: { type: 'string', description: 'the text that was embedded: q without negated words, typos corrected' },
         relaxed: { type: 'array', items: understoodSchema, description: 'understood items dropped (least certain first) because with them nothing was found' },
+        broadened: {
+          type: 'object',
+          description: 'the understood filters left the first page short: results from `after` on were found with `dropped` left out',
+          required: ['after', 'dropped'],
+          properties: {
+            after: { type: 'integer', description: 'how many results, counted from the first page, match everything understood' },
+            dropped: { type: 'array', items: understoodSchema, description: 'understood items left out for the results after those, least certain first' },
+          },
+        },
       },
     },
     modelVersion: { type: 'string', description: 'the model version whose embeddings answered' },

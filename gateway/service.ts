@@ -15,7 +15,7 @@ import { imageUrl, inspectImage, readObject, type ImageInfo } from './images.ts'
 import { EmbeddingCache } from './embedding-cache.ts';
 import { collapseByName, countFacets, countGroupFacets, facetAttributes, RESULT_SET_SIZE, type FacetCounts } from './result-sets.ts';
 import { withTimeout } from '../platform/timeout.ts';
-import { applyUnderstanding, buildLexicon, leastCertain, understand, UNDERSTOOD_ATTRIBUTES, type Lexicon, type Understood } from '../projections/embeddings/understand.ts';
+import { applyUnderstanding, buildLexicon, leastCertain, understand, UNDERSTOOD_ATTRIBUTES, type Applied, type Lexicon, type Understood } from '../projections/embeddings/understand.ts';
 
 export interface ProductDto extends ProductView {
   imageUrl: string | null;
@@ -40,6 +40,8 @@ export type QueryEcho =
       searchedText?: string;
       /** Understood items dropped, least certain first, because with them nothing was found. */
       relaxed?: Understood[];
+      /** The first page was short: results from `after` on were found with `dropped` left out (in that order). */
+      broadened?: Broadened;
     }
   | { kind: 'image'; source: 'upload' | 'object'; objectKey?: string; filename?: string; image: ImageInfo; filters: SearchFilters }
   | { kind: 'similar'; productId: number; filters: SearchFilters };
@@ -58,6 +60,13 @@ export interface PageDto {
   resultsCounted?: number;
   /** With collapse=name: how many display names (hits to page through) those top results hold; the facets count these. */
   resultGroups?: number;
+}
+
+export interface Broadened {
+  /** How many results (counted from the first page) match everything understood; the rest do not. */
+  after: number;
+  /** The understood items left out for the results after those, least certain first. */
+  dropped: Understood[];
 }
 
 /** A page of results, already checked against the limits (page() checks one). */
@@ -81,6 +90,11 @@ export interface TextInput extends PageInput {
   facets?: string[];
   /** "name": one hit per display name, with its variants. */
   collapse?: 'name';
+}
+
+/** The search core's options for what is applied, a page and a version. */
+function searchOptions(applied: Applied, k: number, offset: number, modelVersion: string): SearchOptions {
+  return { k, offset, filters: applied.filters, modelVersion, ...(Object.keys(applied.exclude).length > 0 ? { exclude: applied.exclude } : {}), ...(Object.keys(applied.boost).length > 0 ? { boost: applied.boost } : {}) };
 }
 
 export interface HealthReport {
@@ -253,24 +267,28 @@ export class SearchService {
     if (typeof facets === 'string') throw badRequest(facets);
     if (input.collapse !== undefined && input.collapse !== 'name') throw badRequest(`collapse takes "name", got "${String(input.collapse)}"`);
     const collapse = input.collapse === 'name';
-    const { page, top } = await this.withLiveVersion(async (modelVersion) => {
+    const { page, top, broadened } = await this.withLiveVersion(async (modelVersion) => {
       const vector = await this.embedQuery(text, modelVersion);
       const run = (o: SearchOptions): Promise<SearchPage> =>
         mode === 'hybrid' ? this.deps.search.hybrid(text, vector, o) : mode === 'name' ? this.deps.search.byNameVector(vector, o) : this.deps.search.byTextVector(vector, o);
       for (;;) {
-        const options = { k, offset, filters: applied.filters, modelVersion, ...(Object.keys(applied.exclude).length > 0 ? { exclude: applied.exclude } : {}), ...(Object.keys(applied.boost).length > 0 ? { boost: applied.boost } : {}) };
+        const options = searchOptions(applied, k, offset, modelVersion);
         // facets and variants read the top results; a collapsed page is cut from them
         const [found, top] = await Promise.all([collapse ? undefined : run(options), collapse || facets.length > 0 ? run({ ...options, k: RESULT_SET_SIZE, offset: 0 }) : undefined]);
         const nothing = (found ?? top)!.hits.length === 0;
         // nothing found under what was understood: drop the least certain understood filter and search again
         const drop = nothing && offset === 0 ? leastCertain(applied.items) : undefined;
-        if (!drop) return { page: found ?? { ...top!, k, offset, hits: [] }, top };
+        if (!drop) {
+          // too little found: the page is filled from searches with the least certain filters left out
+          const filled = found && found.hits.length < k ? await this.broaden(run, found, applied, filters, ignore) : undefined;
+          return { page: filled?.page ?? found ?? { ...top!, k, offset, hits: [] }, top, broadened: filled?.broadened };
+        }
         relaxed.push(drop);
         applied = applyUnderstanding(applied.items.filter((i) => i !== drop), filters, ignore);
       }
     });
     const echo: QueryEcho = { kind: 'text', q, mode, filters };
-    if (reading) Object.assign(echo, { understood: applied.items, searchedText: text }, relaxed.length > 0 ? { relaxed } : {});
+    if (reading) Object.assign(echo, { understood: applied.items, searchedText: text }, relaxed.length > 0 ? { relaxed } : {}, broadened ? { broadened } : {});
     if (!top) return this.present(page, echo, base);
     if (!collapse) return { ...this.present(page, echo, base), resultsCounted: top.hits.length, ...(facets.length > 0 ? { facets: countFacets(top.hits, facets) } : {}) };
     // collapsed: the facets count names (groups), as the hits do
@@ -287,6 +305,38 @@ export class SearchService {
       })),
       ...extra,
     };
+  }
+
+  /**
+   * A page the understood filters leave short, filled: the results that match everything come
+   * first, then those of the same search with the least certain understood filter left out (then
+   * the next, while the page is still short; exclusions stay), each product once. The list continues across pages:
+   * a later page reads the same list from its offset.
+   */
+  private async broaden(run: (o: SearchOptions) => Promise<SearchPage>, found: SearchPage, applied: Applied, filters: SearchFilters, ignore: Set<string>): Promise<{ page: SearchPage; broadened: Broadened } | undefined> {
+    const { k, offset, modelVersion } = found;
+    const end = offset + k;
+    // only filters are left out: an exclusion is the shopper's own "not"
+    const next = (items: Understood[]): Understood | undefined => leastCertain(items.filter((i) => i.applied === 'filter'));
+    if (!next(applied.items)) return undefined;
+    // the page is short, so the full list ends on it: everything before it is read from the start
+    const head = offset === 0 ? found.hits : (await run({ ...searchOptions(applied, end, 0, modelVersion) })).hits;
+    const list = [...head];
+    const seen = new Set(list.map((h) => h.product.id));
+    const dropped: Understood[] = [];
+    let current = applied;
+    for (let drop = next(current.items); drop && list.length < end; drop = next(current.items)) {
+      dropped.push(drop);
+      current = applyUnderstanding(current.items.filter((i) => i !== drop), filters, ignore);
+      for (const hit of (await run(searchOptions(current, end, 0, modelVersion))).hits) {
+        if (list.length >= end) break;
+        if (seen.has(hit.product.id)) continue;
+        seen.add(hit.product.id);
+        list.push(hit);
+      }
+    }
+    if (list.length === head.length) return undefined;
+    return { page: { ...found, hits: list.slice(offset, end) }, broadened: { after: head.length, dropped } };
   }
 
   async searchImage(bytes: Buffer, input: PageInput & { filename?: string }, base: string): Promise<PageDto> {

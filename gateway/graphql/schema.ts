@@ -98,6 +98,16 @@ type QueryEcho {
   searchedText: String
   "understood items dropped (least certain first) because with them nothing was found"
   relaxed: [Understood!]
+  "the understood filters left the first page short: results from after on were found with dropped left out"
+  broadened: Broadened
+}
+
+"A short page filled by leaving out the least certain understood filters."
+type Broadened {
+  "how many results, counted from the first page, match everything understood"
+  after: Int!
+  "understood items left out for the results after those, least certain first"
+  dropped: [Understood!]!
 }
 
 type SearchPage {

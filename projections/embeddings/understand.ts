@@ -179,10 +179,14 @@ export function understand(query: string, lexicon: Lexicon): Understanding {
   let negating = false;
   let matchedInScope = false;
   let expectMore = false; // right after the negation word or a connector ("not white or black")
-  const push = (entries: Entry[], text: string, source: Source, negated: boolean): void => {
+  // typo corrections that were embedded as their correction: (item, place in kept, the word as written)
+  const corrections: Array<{ item: Understood; at: number; word: string }> = [];
+  const push = (entries: Entry[], text: string, source: Source, negated: boolean): Understood => {
     const entry = entries[0]!;
     const applied = negated ? 'exclude' : BOOST_ATTRIBUTES.has(entry.attribute) ? 'boost' : 'filter';
-    items.push({ attribute: entry.attribute, values: [...entry.values], text, source, negated, applied, certainty: CERTAINTY[source], removable: true });
+    const item: Understood = { attribute: entry.attribute, values: [...entry.values], text, source, negated, applied, certainty: CERTAINTY[source], removable: true };
+    items.push(item);
+    return item;
   };
   for (let i = 0; i < words.length; ) {
     const word = words[i]!;
@@ -215,12 +219,14 @@ export function understand(query: string, lexicon: Lexicon): Understanding {
       if (fix) matched = { n: 1, entries: fix.entries, text: word, source: 'typo', embed: fix.key };
     }
     if (matched) {
-      push(matched.entries, matched.text, matched.source, negating);
+      const item = push(matched.entries, matched.text, matched.source, negating);
       if (negating) {
         matchedInScope = true;
         expectMore = false;
+      } else {
+        if (matched.source === 'typo') corrections.push({ item, at: kept.length, word });
+        kept.push(matched.embed);
       }
-      else kept.push(matched.embed);
       i += matched.n;
       continue;
     }
@@ -232,6 +238,13 @@ export function understand(query: string, lexicon: Lexicon): Understanding {
     negating = false;
     kept.push(word);
     i += 1;
+  }
+  // A word read as a typo of an attribute the query also names correctly is not a typo but some
+  // other word (a brand, a name: "Shree ... Kurta", "Girls Woven Shorts"): it is kept as written.
+  for (const { item, at, word } of corrections) {
+    if (!items.some((o) => o !== item && o.source !== 'typo' && o.attribute === item.attribute && o.applied === item.applied)) continue;
+    items.splice(items.indexOf(item), 1);
+    kept[at] = word;
   }
   const text = kept.join(' ').trim();
   return { items: merge(items), text: text.length > 0 ? text : words.join(' ') };
@@ -291,9 +304,20 @@ export function applyUnderstanding(items: Understood[], explicit: SearchFilters,
   return { filters, exclude, boost, items: applied };
 }
 
-/** The applied item to drop first when a search finds nothing: the least certain filter (or exclusion), the last read among equals. */
+/**
+ * Among items equally certain, the order they are relaxed in: colour first, the article type last
+ * (the kind of thing a shopper asks for is what a query is about: "white concealer" with no white
+ * concealer shows concealers, not white things).
+ */
+export const RELAX_ORDER: readonly UnderstoodAttribute[] = ['baseColour', 'season', 'usage', 'gender', 'masterCategory', 'subCategory', 'articleType'];
+
+/** The applied item to drop first when a search finds nothing (or too little): the least certain filter (or exclusion), by RELAX_ORDER among equals, then the last read. */
 export function leastCertain(items: Understood[]): Understood | undefined {
   let pick: Understood | undefined;
-  for (const item of items) if (item.applied !== 'boost' && (!pick || item.certainty <= pick.certainty)) pick = item;
+  const rank = (item: Understood): number => RELAX_ORDER.indexOf(item.attribute);
+  for (const item of items) {
+    if (item.applied === 'boost') continue;
+    if (!pick || item.certainty < pick.certainty || (item.certainty === pick.certainty && rank(item) <= rank(pick))) pick = item;
+  }
   return pick;
 }

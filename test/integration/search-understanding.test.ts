@@ -103,7 +103,7 @@ t.test('the gateway reads the query into filters on the real core, and relaxes w
 
   const res = await app.inject({ url: '/api/v1/search?q=womens%20dress%20not%20black&k=24' });
   t.equal(res.statusCode, 200, res.body);
-  const page = res.json() as { hits: Array<{ product: { id: number } }>; query: { understood: Array<{ attribute: string; values: string[]; applied: string }>; searchedText: string } };
+  const page = res.json() as { hits: Array<{ product: { id: number; articleType: string; baseColour: string } }>; query: { understood: Array<{ attribute: string; values: string[]; applied: string }>; searchedText: string; broadened: { after: number; dropped: Array<{ attribute: string }> } } };
   t.same(page.query.understood.map((u) => [u.attribute, u.values, u.applied]), [
     ['gender', ['Women', 'Unisex'], 'filter'],
     ['articleType', ['Dresses'], 'filter'],
@@ -111,12 +111,26 @@ t.test('the gateway reads the query into filters on the real core, and relaxes w
   ]);
   t.equal(page.query.searchedText, 'womens dress', 'the negated words are not embedded');
   const q = (await encoder.embedTexts(['womens dress'], version)).vectors[0]!;
-  t.same(page.hits.map((h) => h.product.id - base), rankedFor(q, (i) => i % 2 === 1 && i % 3 === 0 && i % 4 !== 0), "exactly the catalog's women's dresses that are not black, nearest to the embedded text first");
+  const matching = rankedFor(q, (i) => i % 2 === 1 && i % 3 === 0 && i % 4 !== 0);
+  t.same(page.hits.slice(0, page.query.broadened.after).map((h) => h.product.id - base), matching, "first exactly the catalog's women's dresses that are not black, nearest to the embedded text first");
+  t.same(page.query.broadened.dropped.map((u) => u.attribute), ['gender', 'articleType'], 'then, to fill the page, without the gender filter (the least certain), then without the type');
+  t.ok(page.hits.slice(matching.length, 6).every((h) => h.product.articleType === 'Dresses'), "the other dresses first (6 aren't black)");
+  t.ok(page.hits.length === 18 && page.hits.every((h) => h.product.baseColour !== 'Black'), 'the exclusion stays: a page is never filled with what the shopper said no to');
 
-  const relaxed = (await app.inject({ url: '/api/v1/search?q=navy%20blue%20tshirt%20for%20her&k=5' })).json() as { hits: Array<{ product: { articleType: string; baseColour: string; gender: string } }>; query: { relaxed: Array<{ attribute: string }> } };
+  const relaxed = (await app.inject({ url: '/api/v1/search?q=navy%20blue%20tshirt%20for%20her&k=5' })).json() as { hits: Array<{ product: { articleType: string; baseColour: string; gender: string } }>; query: { relaxed: Array<{ attribute: string }>; broadened: { after: number } } };
   // navy blue tshirts exist only for men (i ≡ 2 mod 4 and ≡ 2 mod 3: even): the least certain, the gender read from "her", is relaxed
   t.same(relaxed.query.relaxed.map((u) => u.attribute), ['gender'], 'relaxed the gender and said so');
-  t.ok(relaxed.hits.length > 0 && relaxed.hits.every((h) => h.product.articleType === 'Tshirts' && h.product.baseColour === 'Navy Blue'), 'and found navy blue tshirts');
+  t.ok(relaxed.query.broadened.after > 0 && relaxed.hits.slice(0, relaxed.query.broadened.after).every((h) => h.product.articleType === 'Tshirts' && h.product.baseColour === 'Navy Blue'), 'and found navy blue tshirts');
+
+  // two black dresses (i ≡ 0 mod 12): the page of 5 is filled with the nearest dresses of other colours
+  type Page = { hits: Array<{ product: { id: number } }>; nextOffset: number | null; query: { broadened: { after: number; dropped: Array<{ attribute: string }> } } };
+  const short = (await app.inject({ url: '/api/v1/search?q=black%20dress&k=5' })).json() as Page;
+  const d = (await encoder.embedTexts(['black dress'], version)).vectors[0]!;
+  const expected = [...rankedFor(d, (i) => i % 12 === 0), ...rankedFor(d, (i) => i % 3 === 0 && i % 12 !== 0)];
+  t.same(short.hits.map((h) => h.product.id - base), expected.slice(0, 5), 'the black dresses first, then the other dresses nearest to the text');
+  t.same([short.query.broadened.after, short.query.broadened.dropped.map((u) => u.attribute)], [2, ['baseColour']], 'and the echo says from where and without what');
+  const next = (await app.inject({ url: '/api/v1/search?q=black%20dress&k=5&offset=5' })).json() as Page;
+  t.same(next.hits.slice(0, 3).map((h) => h.product.id - base), expected.slice(5, 8), 'the next page goes on with the same list (8 dresses in all, then other types)');
 });
 
 t.test('facets over the top results and variants collapsed by name, on the real core', async (t) => {

@@ -1,7 +1,7 @@
 // The pure parts of `bench search`: percentiles and the load generator, the recipe's NL queries
 // and their judgement, result lists as the evaluator's Ranked, and the default-mode rule.
 import t from 'tap';
-import { matchesNlQuery, recipeNlQueries } from '../../bench/search-inputs.ts';
+import { matchesNlQuery, recipeNlQueries, titleHalf } from '../../bench/search-inputs.ts';
 import { percentile, underLoad } from '../../bench/search-measure.ts';
 import { chooseDefaultMode, rankedOf, type ModeResult } from '../../bench/search-modes.ts';
 import { accuracyAtK, groupAccuracyAtK } from '../../processors/evaluator/metrics.ts';
@@ -71,6 +71,14 @@ t.test('result lists become a Ranked the evaluator metrics read', async (t) => {
   t.equal(acc.get(3), 1, 'query 1 at rank 3');
   const group = groupAccuracyAtK(ranked, (q, g) => g >= 0 && gallery[g]!.articleType === wanted[q]!.articleType, [3]);
   t.equal(group.get(3), (2 / 3 + 1 / 3) / 2, 'missing rows count as outside the group');
+});
+
+t.test('title queries are split into dev and test by a fixed rule on the product id', async (t) => {
+  t.equal(titleHalf(15970), titleHalf(15970), 'the same product, the same half');
+  const halves = Array.from({ length: 2000 }, (_, i) => titleHalf(i + 1));
+  const dev = halves.filter((h) => h === 'dev').length;
+  t.ok(dev > 900 && dev < 1100, `about half of 2,000 ids are dev (${dev})`);
+  t.same([titleHalf(1), titleHalf(2), titleHalf(3)], ['test', 'dev', 'dev'], 'sha256("1") starts with 0x6b (odd), "2" with 0xd4, "3" with 0x4e (even)');
 });
 
 t.test('the default-mode rule: a p50 within 100 ms, then NL precision, then articleType group accuracy, then speed; under 0.01 is a tie', async (t) => {

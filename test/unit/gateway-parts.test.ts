@@ -57,6 +57,50 @@ t.test('filter values are cached for the TTL, and read again at once for an unkn
   await t.rejects(cache.check({ articleType: ['x'.repeat(10)], year: [1] }), { statusCode: 400, message: /unknown articleType value "xxxxxxxxxx" \(known values: Kurtas, Shirts\); unknown year value "1" \(known values: \)/ });
 });
 
+t.test('after the TTL the values are read again in the background: no request waits for that read', async (t) => {
+  let now = 0;
+  let loads = 0;
+  let release: (() => void) | undefined;
+  let values: Record<string, string[]> = { articleType: ['Shirts'] };
+  const cache = new FilterValueCache(
+    async () => {
+      loads += 1;
+      if (loads > 1) await new Promise<void>((r) => (release = r)); // every read after the first is slow
+      return values;
+    },
+    30_000,
+    () => now,
+  );
+  const first = await cache.current();
+  t.same(first, { articleType: ['Shirts'] }, 'the first read is waited for (there is nothing to serve before it)');
+  values = { articleType: ['Shirts', 'Kurtas'] };
+  now = 40_000;
+  const stale = await Promise.race([cache.current(), new Promise((r) => setTimeout(() => r('waited'), 200))]);
+  t.equal(stale, first, 'past the TTL the previous values answer at once');
+  await cache.check({ articleType: ['Shirts'] });
+  t.equal(loads, 2, 'one read in the background, shared by the requests that came meanwhile');
+  release!();
+  await new Promise((r) => setTimeout(r, 10));
+  t.same(await cache.current(), { articleType: ['Shirts', 'Kurtas'] }, 'then the new values are served');
+  t.equal(loads, 2);
+  now = 80_000;
+  const failing = new FilterValueCache(
+    async () => {
+      loads += 1;
+      if (loads > 3) throw new Error('database down');
+      return values;
+    },
+    30_000,
+    () => now,
+  );
+  now = 0;
+  await failing.current();
+  now = 40_000;
+  t.same(await failing.current(), values, 'a background read that fails leaves the previous values in place');
+  await new Promise((r) => setTimeout(r, 10));
+  t.same(await failing.current(), values);
+});
+
 t.test('concurrent checks share one read', async (t) => {
   let loads = 0;
   const cache = new FilterValueCache(async () => {

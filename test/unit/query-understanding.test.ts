@@ -69,6 +69,23 @@ t.test('typos: one edit from a catalog word, with fewer edits allowed in short w
   t.same(read('jeens').map((i) => [i.values, i.source]), [[['Jeans'], 'typo']]);
 });
 
+t.test('a word read as a typo of an attribute the query also names correctly is kept as written', async (t) => {
+  const both = understand('beats black belts', lexicon);
+  t.same(both.items.map((i) => [i.attribute, i.values, i.source]), [['baseColour', ['Black'], 'vocabulary'], ['articleType', ['Belts'], 'vocabulary']], '"beats" is not a second belt');
+  t.equal(both.text, 'beats black belts', 'and is embedded as written');
+  t.same(read('beats').map((i) => [i.values, i.source]), [[['Belts'], 'typo']], 'alone, it is still corrected');
+  t.same(read('blak dress for women').map((i) => i.source), ['typo', 'vocabulary', 'vocabulary'], 'a typo of an attribute named nowhere else stays');
+});
+
+t.test('relaxing order: the least certain first; among equals the colour first and the article type last', async (t) => {
+  const items = applyUnderstanding(understand('dresses for women in black', lexicon).items, {}).items;
+  const order: string[] = [];
+  for (let rest = items, drop = leastCertain(rest); drop; rest = rest.filter((i) => i !== drop), drop = leastCertain(rest)) order.push(drop.attribute);
+  t.same(order, ['baseColour', 'gender', 'articleType']);
+  const her = applyUnderstanding(understand('black dress for her', lexicon).items, {}).items;
+  t.equal(leastCertain(her)!.attribute, 'gender', 'a synonym ("her") is less certain than a catalog word');
+});
+
 t.test('applying: request filters and ignore win, Men and Women keep Unisex, relax the least certain first', async (t) => {
   const items = understand('blak dress for women', lexicon).items;
   const applied = applyUnderstanding(items, {});
@@ -135,8 +152,8 @@ t.test('the gateway echoes what it understood, applies it, relaxes it when nothi
   t.equal(page.query.searchedText, 'dress for her');
   t.equal(texts.at(-1), 'dress for her', 'the searched text is what was embedded');
   t.same(page.query.filters, {}, "the request's own filters stay as they were sent");
-  t.same(calls.at(-1)!.filters, { articleType: ['Dresses'], gender: ['Women', 'Unisex'] });
-  t.same(calls.at(-1)!.exclude, { baseColour: ['Red', 'Maroon'] });
+  t.same(calls[0]!.filters, { articleType: ['Dresses'], gender: ['Women', 'Unisex'] });
+  t.same(calls[0]!.exclude, { baseColour: ['Red', 'Maroon'] });
   t.notOk('relaxed' in page.query);
 
   calls.length = 0;
@@ -144,11 +161,12 @@ t.test('the gateway echoes what it understood, applies it, relaxes it when nothi
   t.equal(relaxed.hits.length, 1, 'found after relaxing');
   t.same(relaxed.query.relaxed.map((u: Understood) => [u.attribute, u.text, u.source]), [['baseColour', 'whte', 'typo']], 'the typo, least certain, was relaxed');
   t.same(relaxed.query.understood.map((u: Understood) => u.attribute), ['articleType']);
-  t.equal(calls.length, 2, 'one search, then one relaxed search');
+  t.equal(calls.length, 3, 'one search, then one relaxed search, then one without the dress filter to fill the short page (it found nothing new)');
+  t.notOk('broadened' in relaxed.query, 'nothing was added');
 
   const none = (await app.inject({ url: '/api/v1/search?q=white%20shirt' })).json();
   t.equal(none.hits.length, 1, 'found once every understood filter is relaxed');
-  t.same(none.query.relaxed.map((u: Understood) => u.attribute), ['articleType', 'baseColour'], 'equals in certainty: the last read first');
+  t.same(none.query.relaxed.map((u: Understood) => u.attribute), ['baseColour', 'articleType'], 'equals in certainty: the colour first, the article type last');
 
   calls.length = 0;
   const ignored = (await app.inject({ url: '/api/v1/search?q=red%20dress&ignore=baseColour' })).json();
@@ -175,4 +193,47 @@ t.test('the server option turns understanding off by default; the parameter stil
   t.teardown(() => app.close());
   t.notOk('understood' in (await app.inject({ url: '/api/v1/search?q=red%20dress' })).json().query);
   t.equal((await app.inject({ url: '/api/v1/search?q=black%20dress&understand=true' })).json().query.understood.length, 2);
+});
+
+t.test('a page the understood filters leave short is filled from the search without the least certain of them', async (t) => {
+  // three black dresses, five red ones, two white shirts; the stand-in ranks by id
+  const catalog: ProductView[] = [
+    ...[1, 2, 3].map((id) => ({ ...PRODUCT, id })),
+    ...[4, 5, 6, 7, 8].map((id) => ({ ...PRODUCT, id, baseColour: 'Red' })),
+    ...[9, 10].map((id) => ({ ...PRODUCT, id, articleType: 'Shirts', baseColour: 'White', gender: 'Men' })),
+  ];
+  const calls: SearchOptions[] = [];
+  const page = (o: SearchOptions): SearchPage => {
+    calls.push(o);
+    const value = (p: ProductView, name: string): unknown => (p as unknown as Record<string, unknown>)[name];
+    const pass = catalog.filter((p) => Object.entries(o.filters ?? {}).every(([name, values]) => (values as unknown[]).includes(value(p, name))));
+    const offset = o.offset ?? 0;
+    return { modelVersion: 'fake-v1', hits: pass.slice(offset, offset + o.k).map((product) => ({ product, score: 1 - product.id / 100 })), k: o.k, offset };
+  };
+  const app = await buildGateway({ search: { ...backend([]), byNameVector: async (_v, o) => page(o) }, encoder, s3 }, { defaultMode: 'name' });
+  t.teardown(() => app.close());
+  type Page = { hits: Array<{ product: { id: number } }>; nextOffset: number | null; query: { broadened?: { after: number; dropped: Understood[] }; relaxed?: unknown } };
+  const get = async (url: string): Promise<Page> => {
+    const res = await app.inject({ url });
+    t.equal(res.statusCode, 200, res.body);
+    return res.json() as Page;
+  };
+  const first = await get('/api/v1/search?q=black%20dress%20for%20women&k=5');
+  t.same(first.hits.map((h) => h.product.id), [1, 2, 3, 4, 5], 'the three black dresses, then dresses of other colours');
+  t.same([first.query.broadened!.after, first.query.broadened!.dropped.map((u) => u.attribute)], [3, ['baseColour']], 'the echo says from where, and without what');
+  t.notOk('relaxed' in first.query, 'something matched everything, so nothing was relaxed');
+  t.equal(first.nextOffset, 5);
+  const second = await get('/api/v1/search?q=black%20dress%20for%20women&k=5&offset=5');
+  t.same(second.hits.map((h) => h.product.id), [6, 7, 8, 9, 10], 'the next page goes on with the same list, then without the gender and the type');
+  t.same(second.query.broadened!.dropped.map((u) => u.attribute), ['baseColour', 'gender', 'articleType']);
+  const all = await get('/api/v1/search?q=black%20dress%20for%20women&k=20');
+  t.same(all.hits.map((h) => h.product.id), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'each product once');
+  calls.length = 0;
+  const full = await get('/api/v1/search?q=dress&k=5');
+  t.notOk('broadened' in full.query, 'a full page is left alone');
+  t.equal(calls.length, 1, 'with one search');
+  const plain = await get('/api/v1/search?q=black%20dress&k=5&understand=false');
+  t.notOk('broadened' in plain.query, 'nothing understood, nothing to leave out');
+  const explicit = await get('/api/v1/search?q=anything&k=5&baseColour=White');
+  t.same(explicit.hits.map((h) => h.product.id), [9, 10], "the request's own filters are never left out");
 });

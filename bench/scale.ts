@@ -6,8 +6,8 @@
 // building backend's peak memory (VmHWM of it and its parallel workers), search p50/p95 through
 // SearchCore in process and through REST (a `serve gateway` child on the namespace, its query
 // cache off, a `serve model` child encoding the shopper queries) at concurrency 1 and 8, and
-// recall@10 of SearchCore against an exact scan, unfiltered and with a selective filter (the
-// gender + articleType pair closest to 1% of the catalog).
+// recall@10 of SearchCore against an exact scan, unfiltered (also at ef_search 200 and 400) and with
+// a selective filter (the gender + articleType pair closest to 1% of the catalog).
 import fs from 'node:fs';
 import { ensureCatalog, exposeTable, physical } from '../projections/catalog.ts';
 import { createPool, ident, inTransaction, type Db } from '../projections/db.ts';
@@ -245,11 +245,19 @@ export async function benchScale(options: ScaleOptions = {}, say: (line: string)
             const core = new SearchCore(db);
             const ids = async (v: Float32Array, f: SearchFilters | undefined, k: number): Promise<number[]> => (await core.byTextVector(v, { k, filters: f })).hits.map((h) => h.product.id);
             for (const q of queries.slice(0, 20)) await ids(q, undefined, 10); // warm the index pages
+            // SearchCore as served (ef_search 100) and with a wider first round, judged against the same exact scans.
+            const wider = (efSearch: number) => {
+              const c = new SearchCore(db, { efSearch });
+              return async (v: Float32Array, f: SearchFilters | undefined, k: number): Promise<number[]> => (await c.byTextVector(v, { k, filters: f })).hits.map((h) => h.product.id);
+            };
+            const sweep = await measureRecall(db, built.table, 'image_embedding', queries.slice(0, recallCount), undefined, { searchCore: ids, efSearch200: wider(200), efSearch400: wider(400) });
             const recall: Record<string, RecallSection> = {
-              unfiltered: (await measureRecall(db, built.table, 'image_embedding', queries.slice(0, recallCount), undefined, { searchCore: ids })).searchCore!,
+              unfiltered: sweep.searchCore!,
+              unfilteredEfSearch200: sweep.efSearch200!,
+              unfilteredEfSearch400: sweep.efSearch400!,
               selective: (await measureRecall(db, built.table, 'image_embedding', queries.slice(0, recallCount), selective.filters, { searchCore: ids })).searchCore!,
             };
-            say(`  recall@10 unfiltered ${recall.unfiltered!.recallAtK} (exact scan p50 ${recall.unfiltered!.exactScanMs.p50} ms), selective ${recall.selective!.recallAtK}`);
+            say(`  recall@10 unfiltered ${recall.unfiltered!.recallAtK} (ef_search 200: ${recall.unfilteredEfSearch200!.recallAtK}, 400: ${recall.unfilteredEfSearch400!.recallAtK}; exact scan p50 ${recall.unfiltered!.exactScanMs.p50} ms), selective ${recall.selective!.recallAtK}`);
             const coreCall = (f?: SearchFilters) => (i: number) => core.byTextVector(queries[i % queries.length]!, { k: 10, filters: f });
             const coreLatency: Record<string, LatencySummary> = {
               c1: await underLoad(requests, 1, coreCall()),

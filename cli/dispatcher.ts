@@ -1,5 +1,6 @@
 // Wiring of the dispatcher processor: its consumer, the bucket sweep, the live projector of its
-// ledger (the uploads projection, which the dispatcher also writes through), and the clients it needs.
+// ledger (the uploads projection, the one writer of its table: the dispatcher only publishes
+// UploadHandled events), and the clients it needs.
 import { PredictionLedger } from '../processors/dispatcher/ledger.ts';
 import { dispatcherSpec, type DispatcherDeps } from '../processors/dispatcher/dispatcher.ts';
 import { startSweeper } from '../processors/dispatcher/sweep.ts';
@@ -20,7 +21,7 @@ export function createDispatcher(rt: Runtime, groupId?: string, sweepIntervalMs 
   let sweeper: { stop: () => Promise<void> } | undefined;
   return {
     start: async () => {
-      await deps.ledger.prepare(); // the ledger's topic and projection exist before either runner reads them
+      await deps.ledger.prepare(); // the ledger's topic exists, and what the projection lacks is read from it, before either runner starts
       await ledgerProjector.start();
       await runner.start();
       sweeper = startSweeper(buckets.uploads, deps, sweepIntervalMs);

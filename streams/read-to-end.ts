@@ -7,14 +7,26 @@ import type { EventCodec } from './codec.ts';
 import { decodeOrPoison, type PolicyOptions } from './poison-policy.ts';
 import type { AvroTopic, EventOf } from './topics.ts';
 
-export async function readToEnd(kafka: Kafka, topicNames: string[], onMessage: (topic: string, partition: number, message: KafkaMessage) => Promise<void> | void, timeoutMs = 10 * 60 * 1000): Promise<number> {
+/** Where a read starts in a partition (default its beginning); a partition already read past its end is skipped. */
+export type StartAt = (topic: string, partition: number) => bigint;
+
+export async function readToEnd(
+  kafka: Kafka,
+  topicNames: string[],
+  onMessage: (topic: string, partition: number, message: KafkaMessage) => Promise<void> | void,
+  timeoutMs = 10 * 60 * 1000,
+  startAt: StartAt = () => 0n,
+): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   const remaining = new Map<string, bigint>();
+  const seeks: Array<{ topic: string; partition: number; offset: string }> = [];
   try {
     for (const topic of topicNames) {
       for (const p of await admin.fetchTopicOffsets(topic)) {
-        if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}#${p.partition}`, BigInt(p.high));
+        const start = startAt(topic, p.partition);
+        if (BigInt(p.high) > BigInt(p.low) && BigInt(p.high) > start) remaining.set(`${topic}#${p.partition}`, BigInt(p.high));
+        if (start > BigInt(p.low) && BigInt(p.high) > start) seeks.push({ topic, partition: p.partition, offset: String(start) });
       }
     }
   } finally {
@@ -33,8 +45,10 @@ export async function readToEnd(kafka: Kafka, topicNames: string[], onMessage: (
       eachBatch: async ({ batch }) => {
         const key = `${batch.topic}#${batch.partition}`;
         const end = remaining.get(key);
+        const start = startAt(batch.topic, batch.partition);
         for (const message of batch.messages) {
           if (end === undefined || BigInt(message.offset) >= end) break;
+          if (BigInt(message.offset) < start) continue; // fetched before the seek took effect
           try {
             await onMessage(batch.topic, batch.partition, message);
           } catch (err) {
@@ -46,6 +60,7 @@ export async function readToEnd(kafka: Kafka, topicNames: string[], onMessage: (
         }
       },
     });
+    for (const seek of seeks) consumer.seek(seek);
     const deadline = Date.now() + timeoutMs;
     while (remaining.size > 0 && !failure) {
       if (Date.now() > deadline) throw new Error(`reading ${topicNames.join(', ')} to the end timed out`);
@@ -80,7 +95,7 @@ export async function readEvents<T extends AvroTopic>(
   codec: EventCodec,
   topic: T,
   onEvent: (event: EventOf[T], at: EventAt) => void,
-  options: PolicyOptions = {},
+  options: PolicyOptions & { startAt?: StartAt } = {},
 ): Promise<{ events: number; poison: number }> {
   let events = 0;
   let poison = 0;
@@ -94,7 +109,7 @@ export async function readEvents<T extends AvroTopic>(
     }
     events += 1;
     onEvent(decoded.value, { partition, message });
-  });
+  }, undefined, options.startAt);
   return { events, poison };
 }
 

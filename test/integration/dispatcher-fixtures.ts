@@ -1,6 +1,8 @@
 // A dispatcher on the real stack for tests: a tiny-model server in process, an embeddings space of
 // its own holding three plain-colour products (red Tshirts, blue Jeans, green Kurtas) live for
-// that model version, and a dispatcher group that sees only the notifications that come next.
+// that model version, and a dispatcher group that sees only the notifications that come next, with
+// the live projector of its ledger beside it as `vitrina processor dispatcher` runs one (the uploads
+// projection is what tells one dispatcher what another handled).
 import crypto from 'node:crypto';
 import sharp from 'sharp';
 import type { Runtime } from '../../runtime/runtime.ts';
@@ -8,6 +10,8 @@ import { startModelServer } from '../../models/server.ts';
 import { dispatcherSpec, type DispatcherDeps } from '../../processors/dispatcher/dispatcher.ts';
 import { PredictionLedger } from '../../processors/dispatcher/ledger.ts';
 import { createEmbeddingsProjection } from '../../projections/embeddings/projection.ts';
+import { createProjector } from '../../projections/projector.ts';
+import { uploadsProjection } from '../../projections/uploads/projection.ts';
 import { SearchCore } from '../../projections/embeddings/search.ts';
 import { createEncoderClient } from '../../proto/client.ts';
 import type { DeadLetter, ImagePrediction } from '../../schemas/types.generated.ts';
@@ -39,6 +43,13 @@ export interface TestDispatcher {
   runner: ProcessorRunner<unknown>;
 }
 
+/** The live projector of the uploads projection (the dispatcher's ledger), in a group of its own. */
+export async function startUploadsProjector(rt: Runtime): Promise<{ stop: () => Promise<void> }> {
+  const projector = createProjector(uploadsProjection, rt, { groupId: uniqueGroup('projector-uploads') });
+  await projector.start();
+  return projector;
+}
+
 export async function startTestDispatcher(rt: Runtime, t: Teardown): Promise<TestDispatcher> {
   const seed = crypto.randomInt(10_000_000, 999_999_999);
   const version = `tiny-${seed}`;
@@ -68,6 +79,9 @@ export async function startTestDispatcher(rt: Runtime, t: Teardown): Promise<Tes
   const group = uniqueGroup('dispatcher');
   await startGroupAtEnd(rt, group, [topics.uploads.name]);
   const deps: DispatcherDeps = { s3: rt.s3, encoder, search: new SearchCore(rt.db, { namespace: space.namespace }), ledger: new PredictionLedger(rt), producer: rt.producer, k: 3 };
+  await deps.ledger.prepare();
+  const ledgerProjector = await startUploadsProjector(rt);
+  t.teardown(() => ledgerProjector.stop());
   const runner = new ProcessorRunner(dispatcherSpec(deps, group), rt.kafka, rt.producer) as ProcessorRunner<unknown>;
   await runner.start();
   t.teardown(() => runner.stop());

@@ -37,17 +37,23 @@ t.test("synthetic products keep their source's articleType clusters", async (t) 
   await createVersionTable(c, 'src', 1, DIM);
   // Type i's rows lie around axis i: normalise(e_i + 0.3 · a random unit vector).
   const noise = seededUnitVectors(TYPES.length * PER_TYPE, DIM, 'bench-scale-test');
+  const ids: number[] = [];
+  const types: string[] = [];
+  const vectors: string[] = [];
   for (const [i, type] of TYPES.entries()) {
     for (let j = 0; j < PER_TYPE; j += 1) {
       const v = noise[i * PER_TYPE + j]!.map((x, d) => (d === i ? 1 : 0) + 0.3 * x);
       const norm = Math.hypot(...v);
-      const unit = vectorLiteral(v.map((x) => x / norm));
-      await client.query(
-        `INSERT INTO src_g1 (product_id, display_name, gender, article_type, embedded_at, image_embedding, text_embedding) VALUES ($1, $2, 'Men', $3, now(), $4, $4)`,
-        [i * 1000 + j, `${type} product ${j}`, type, unit],
-      );
+      ids.push(i * 1000 + j);
+      types.push(type);
+      vectors.push(vectorLiteral(v.map((x) => x / norm)));
     }
   }
+  await client.query(
+    `INSERT INTO src_g1 (product_id, display_name, gender, article_type, embedded_at, image_embedding, text_embedding)
+     SELECT id, type || ' product ' || id, 'Men', type, now(), v::vector, v::vector FROM unnest($1::int[], $2::text[], $3::text[]) AS u(id, type, v)`,
+    [ids, types, vectors],
+  );
   t.equal(await prepareSource(c, `${schema}.src_g1`, DIM), TYPES.length * PER_TYPE, 'every source row with both vectors is a source');
   await createVersionTable(c, 'big', 1, DIM);
   await createVersionTable(c, 'small', 1, DIM);

@@ -20,6 +20,7 @@ import { ownedProcess, type OwnedProcess } from './processes.ts';
 export const CHAOS_PORTS: StackPorts = { kafka: 39092, kafkaController: 39093, registry: 38081, minio: 39000, minioConsole: 39001, postgres: 35432 };
 
 export const STACK_TARGETS: ServiceName[] = ['postgres', 'kafka', 'registry', 'minio'];
+/** `gateway` is one of the two gateways behind the balancer, by its PID; the other keeps serving. */
 export const PROCESS_TARGETS = ['model-server', 'projector.products', 'embedder', 'projector.embeddings', 'gateway'] as const;
 /** With a Kafka cluster (--brokers 3): one broker, the one leading most vitrina.products partitions. */
 export const BROKER_TARGET = 'kafka-broker';
@@ -117,9 +118,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const modelDir = path.join(stateDir, 'models', version);
     writeManifest(modelDir, { source: 'tiny', seed: 5, version });
     const modelAddress = `127.0.0.1:${await freePort()}`;
-    const gatewayPort = await freePort();
-    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const env = { ...instance.env, MODEL_SERVER_ADDRESS: modelAddress };
+    // Two gateways behind the balancer, as in the production layout; the load searches through the balancer.
+    const gatewayPorts = [await freePort(), await freePort()];
+    const balancerPort = await freePort();
+    const gatewayUrl = `http://127.0.0.1:${balancerPort}`;
+    const answers = (port: number, path: string) => async (): Promise<boolean> => (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) })).status === 200;
+    const gateway = (name: string, port: number): [string, OwnedProcess] => [name, ownedProcess({ name, args: ['serve', 'gateway', '--port', String(port), '--model-server', modelAddress], env, logDir, ready: answers(port, '/api/v1/health/live') })];
     const encoder = createEncoderClient(modelAddress, 3000);
     cleanups.push(async () => encoder.close());
     const procs = new Map<string, OwnedProcess>([
@@ -127,7 +132,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       ['projector.products', ownedProcess({ name: 'projector.products', args: ['processor', 'projector.products'], env, logDir })],
       ['embedder', ownedProcess({ name: 'embedder', args: ['processor', 'embedder', '--model-version', version], env, logDir })],
       ['projector.embeddings', ownedProcess({ name: 'projector.embeddings', args: ['processor', 'projector.embeddings'], env, logDir })],
-      ['gateway', ownedProcess({ name: 'gateway', args: ['serve', 'gateway', '--port', String(gatewayPort), '--model-server', modelAddress], env, logDir, ready: async () => (await fetch(`${gatewayUrl}/api/v1/health`, { signal: AbortSignal.timeout(2000) })).status > 0 })],
+      gateway('gateway', gatewayPorts[0]!),
+      gateway('gateway-2', gatewayPorts[1]!),
+      ['balancer', ownedProcess({ name: 'balancer', args: ['serve', 'balancer', '--port', String(balancerPort), '--upstreams', gatewayPorts.map((p) => `127.0.0.1:${p}`).join(',')], env, logDir, ready: answers(balancerPort, '/api/v1/health/live') })],
     ]);
     cleanups.push(async () => void (await Promise.allSettled([...procs.values()].reverse().map((p) => p.stop()))));
     for (const p of procs.values()) {

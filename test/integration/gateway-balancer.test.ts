@@ -8,23 +8,13 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { startBalancer } from '../../gateway/balancer/server.ts';
 import { sleep } from '../../platform/sleep.ts';
+import { stopChild } from './children.ts';
 import { waitFor } from './fixtures.ts';
 import { startGatewayStack, STACK_COLOURS, STACK_TYPES } from './gateway-stack.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const FROZEN_MS = 6000;
 const HUNG_MS = 5000;
-
-/** Stops a child of this test: SIGCONT (it may be frozen), SIGTERM, then SIGKILL after 10 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGCONT');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** The URL the child prints once it listens. */
 function listeningUrl(child: ChildProcess, timeoutMs: number): Promise<string> {

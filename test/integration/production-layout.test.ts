@@ -15,6 +15,7 @@ import { liveGeneration, physical } from '../../projections/catalog.ts';
 import { ident } from '../../projections/db.ts';
 import { createRuntime } from '../../runtime/runtime.ts';
 import { topics } from '../../streams/topics.ts';
+import { stopChild } from './children.ts';
 import { idBase, startGroupAtEnd, uniqueGroup, waitFor } from './fixtures.ts';
 import { emitProducts } from './probe-projection.ts';
 
@@ -23,17 +24,6 @@ const FROZEN_FOR_AT_MOST_MS = 60_000;
 
 function cli(args: string[]): ChildProcess {
   return spawn(process.execPath, [path.join(root, 'bin', 'vitrina.js'), ...args], { cwd: root, env: process.env, stdio: 'ignore' });
-}
-
-/** Stops a child of this test: SIGCONT (it may be frozen), SIGTERM, then SIGKILL after 10 s. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGCONT');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** The state letter of a process from /proc (T: stopped). */

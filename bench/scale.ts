@@ -19,6 +19,7 @@ import { discardProjection } from '../projections/projection.ts';
 import { ensureLive } from '../projections/apply.ts';
 import { createEncoderClient } from '../proto/client.ts';
 import { createRuntime, type Runtime } from '../runtime/runtime.ts';
+import { stopOnSignals } from '../streams/shutdown.ts';
 import { createNamespace, type BenchNamespace } from './namespace.ts';
 import { loadShopperQueries } from './relevance-queries.ts';
 import { writeResult } from './report.ts';
@@ -45,11 +46,32 @@ export interface ScaleOptions {
   name?: string;
 }
 
-/** Runs work in a namespace of its own (no topics), removing it afterwards unless kept; returns work's value. */
-export async function inScaleNamespace<T>(rt: Runtime, keep: boolean, work: (ns: BenchNamespace) => Promise<T>): Promise<T> {
+/** The namespace's DATABASE_URL with an application_name of its own, so its sessions can be found. */
+function tagged(ns: BenchNamespace): string {
+  const url = new URL(ns.databaseUrl);
+  url.searchParams.set('application_name', `vitrina-${ns.id}`);
+  return url.toString();
+}
+
+/**
+ * Runs work in a namespace of its own (no topics), removing it afterwards unless kept; returns
+ * work's value. work gets the namespace and its DATABASE_URL (tagged with an application_name): on
+ * SIGINT or SIGTERM the sessions of that URL are ended (an index build would hold the schema's
+ * locks) and the namespace removed before the process exits.
+ */
+export async function inScaleNamespace<T>(rt: Runtime, keep: boolean, work: (ns: BenchNamespace, databaseUrl: string) => Promise<T>): Promise<T> {
   const ns = await createNamespace(rt, []);
+  const databaseUrl = tagged(ns);
+  if (!keep) {
+    stopOnSignals({
+      stop: async () => {
+        await rt.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`vitrina-${ns.id}`]).catch(() => undefined);
+        await ns.remove();
+      },
+    });
+  }
   try {
-    return await work(ns);
+    return await work(ns, databaseUrl);
   } finally {
     if (!keep) {
       const failed = await ns.remove();
@@ -224,6 +246,7 @@ export async function benchScale(options: ScaleOptions = {}, say: (line: string)
     const texts = loadShopperQueries().map((q) => q.text).slice(0, queryCount);
     say(`source: ${source.view} (${source.version}, ${source.rows} rows, dimension ${source.dimension}); ${texts.length} shopper queries`);
     const model = await startModelServerChild(options.threads ?? 1, ['--model', source.version]);
+    stopOnSignals({ stop: async () => void (await model.stop()) });
     try {
       const encoder = createEncoderClient(model.address, 30_000);
       const queries: Float32Array[] = [];
@@ -232,9 +255,9 @@ export async function benchScale(options: ScaleOptions = {}, say: (line: string)
       const selective = await selectiveFilter(rt.db, source);
       result.selectiveFilter = selective;
       say(`selective filter ${JSON.stringify(selective.filters)}: ${(selective.share * 100).toFixed(2)}% of the catalog`);
-      await inScaleNamespace(rt, options.keep ?? false, async (ns) => {
+      await inScaleNamespace(rt, options.keep ?? false, async (ns, databaseUrl) => {
         result.schema = ns.schema;
-        const db = createPool(ns.databaseUrl, 12);
+        const db = createPool(databaseUrl, 12);
         try {
           for (const n of sizes) {
             const load: { before: number; after?: number } = { before: loadAverage() };
@@ -265,6 +288,7 @@ export async function benchScale(options: ScaleOptions = {}, say: (line: string)
               selectiveC1: await underLoad(requests, 1, coreCall(selective.filters)),
             };
             const gateway = await startGatewayChild(model.address, { DATABASE_URL: ns.databaseUrl, VITRINA_QUERY_EMBEDDING_CACHE: '0' });
+            stopOnSignals({ stop: async () => void (await gateway.stop()) });
             let rest: Record<string, LatencySummary>;
             let gatewayPeakMiB: number;
             try {

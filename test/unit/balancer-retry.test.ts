@@ -41,7 +41,7 @@ async function upstream(answers: boolean): Promise<Upstream> {
 }
 
 async function balance(t: { teardown: (fn: () => Promise<void>) => void }, upstreams: Upstream[], budget = { attemptTimeoutMs: 400, requestBudgetMs: 1000, timeoutMs: 1500 }): Promise<RunningBalancer> {
-  const balancer = await startBalancer({ upstreams: upstreams.map((u) => u.address), port: 0, healthIntervalMs: 200, healthTimeoutMs: 300, ...budget });
+  const balancer = await startBalancer({ upstreams: upstreams.map((u) => u.address), port: 0, healthIntervalMs: 200, healthTimeoutMs: 1000, ...budget });
   t.teardown(() => balancer.close());
   for (const u of upstreams) t.teardown(() => u.close());
   return balancer;

@@ -8,7 +8,6 @@
 // cache off, a `serve model` child encoding the shopper queries) at concurrency 1 and 8, and
 // recall@10 of SearchCore against an exact scan, unfiltered (also at ef_search 200 and 400) and with
 // a selective filter (the gender + articleType pair closest to 1% of the catalog).
-import fs from 'node:fs';
 import { ensureCatalog, exposeTable, physical } from '../projections/catalog.ts';
 import { createPool, ident, inTransaction, type Db } from '../projections/db.ts';
 import { createEmbeddingsProjection } from '../projections/embeddings/projection.ts';
@@ -22,7 +21,7 @@ import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 import { createNamespace, type BenchNamespace } from './namespace.ts';
 import { loadShopperQueries } from './relevance-queries.ts';
-import { writeResult } from './report.ts';
+import { peakRssMiB, writeResult } from './report.ts';
 import { liveTable, type LiveTable } from './search-inputs.ts';
 import { measureRecall, type RecallSection } from './search-hnsw.ts';
 import { loadAverage, round, underLoad, type LatencySummary } from './search-measure.ts';
@@ -84,15 +83,7 @@ interface BuildMonitor {
   stop(): Promise<{ indexSeconds: Record<string, number>; leaderPeakMiB: number; workersPeakMiB: number }>;
 }
 
-function procKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  try {
-    return Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0; // not on this machine (a remote server) or gone
-  }
-}
-
-/** Samples once a second which index the backend `pid` builds (its statement names it) and its and its parallel workers' memory. */
+/** Samples once a second which index the backend `pid` builds (its statement names it), its peak RSS and the sum of its parallel workers' (PostgreSQL on this machine; 0 otherwise). */
 function monitorBuild(db: Db, pid: number): BuildMonitor {
   const seen = new Map<string, { first: number; last: number }>();
   let leaderPeak = 0;
@@ -113,8 +104,8 @@ function monitorBuild(db: Db, pid: number): BuildMonitor {
           s.last = now;
           seen.set(index, s);
         }
-        leaderPeak = Math.max(leaderPeak, procKiB(pid, 'VmHWM'));
-        workersPeak = Math.max(workersPeak, (rows[0]?.workers ?? []).reduce((sum, w) => sum + procKiB(w, 'VmRSS'), 0));
+        leaderPeak = Math.max(leaderPeak, peakRssMiB(pid) ?? 0);
+        workersPeak = Math.max(workersPeak, (rows[0]?.workers ?? []).reduce((sum, w) => sum + (peakRssMiB(w) ?? 0), 0));
       } catch {
         // a sample lost; the next one counts
       }
@@ -125,9 +116,9 @@ function monitorBuild(db: Db, pid: number): BuildMonitor {
     async stop() {
       stopped = true;
       await loop;
-      leaderPeak = Math.max(leaderPeak, procKiB(pid, 'VmHWM'));
+      leaderPeak = Math.max(leaderPeak, peakRssMiB(pid) ?? 0);
       const indexSeconds = Object.fromEntries([...seen].map(([name, s]) => [name, round((s.last - s.first) / 1000 + 1, 0)]));
-      return { indexSeconds, leaderPeakMiB: Math.round(leaderPeak / 1024), workersPeakMiB: Math.round(workersPeak / 1024) };
+      return { indexSeconds, leaderPeakMiB: Math.round(leaderPeak), workersPeakMiB: Math.round(workersPeak) };
     },
   };
 }

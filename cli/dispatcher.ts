@@ -9,13 +9,13 @@ import { createProjector } from '../projections/projector.ts';
 import { uploadsProjection } from '../projections/uploads/projection.ts';
 import { createEncoderClient } from '../proto/client.ts';
 import { ProcessorRunner } from '../streams/processor.ts';
-import { setting } from '../platform/env-table.ts';
+import { imageLimits } from '../platform/image-rules.ts';
 import { buckets } from '../platform/s3.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 
-export function createDispatcher(rt: Runtime, groupId?: string, sweepIntervalMs = setting('VITRINA_SWEEP_INTERVAL_MS')): { start: () => Promise<void>; stop: () => Promise<void> } {
+export function createDispatcher(rt: Runtime, groupId?: string, sweepIntervalMs = rt.config.settings.VITRINA_SWEEP_INTERVAL_MS): { start: () => Promise<void>; stop: () => Promise<void> } {
   const encoder = createEncoderClient(rt.config.modelServerAddress);
-  const deps: DispatcherDeps = { s3: rt.s3, encoder, search: new SearchCore(rt.db), ledger: new PredictionLedger(rt), producer: rt.producer };
+  const deps: DispatcherDeps = { s3: rt.s3, encoder, search: new SearchCore(rt.db), ledger: new PredictionLedger(rt), producer: rt.producer, limits: imageLimits(rt.config.settings) };
   const runner = new ProcessorRunner(dispatcherSpec(deps, groupId), rt.kafka, rt.producer);
   const ledgerProjector = createProjector(uploadsProjection, rt);
   let sweeper: { stop: () => Promise<void> } | undefined;

@@ -1,4 +1,5 @@
 // Turns a thrown error into the one line a user reads, and the exit code.
+import { processSettings } from '../platform/env-table.ts';
 import { StackError } from '../stack/types.ts';
 
 export function reportError(err: unknown): number {
@@ -8,6 +9,15 @@ export function reportError(err: unknown): number {
   }
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`vitrina: ${message}\n`);
-  if (process.env.VITRINA_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  if (debugging() && err instanceof Error) process.stderr.write(`${err.stack}\n`);
   return 1;
+}
+
+/** VITRINA_DEBUG of the process's settings; false when the settings themselves are what failed to parse. */
+function debugging(): boolean {
+  try {
+    return processSettings().VITRINA_DEBUG;
+  } catch {
+    return false;
+  }
 }

@@ -2,18 +2,19 @@
 // rollback), which need the admin token in VITRINA_ADMIN_TOKEN and its sha256 in
 // VITRINA_ADMIN_TOKEN_SHA256 to check it against (fail closed).
 import type { Command } from 'commander';
-import { modelName } from '../platform/env-table.ts';
+import { loadConfig } from '../platform/config.ts';
 import { verifyCliAdmin } from '../mlops/admin-token.ts';
 import { promoteByHand, rollbackByHand } from '../mlops/promotions.ts';
 import { getModel, getTrainingRun, listModels, listTrainingRuns } from '../projections/model-registry/queries.ts';
 import { ensureMlopsTopics } from '../runtime/mlops-processors.ts';
-import { createRuntime } from '../runtime/runtime.ts';
+import { createRuntime, type Runtime } from '../runtime/runtime.ts';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
-const modelNameOf = (o: { modelName?: string }): string => o.modelName ?? modelName();
+const modelNameOf = (o: { modelName?: string }, rt: Runtime): string => o.modelName ?? rt.config.settings.VITRINA_MODEL_NAME;
 
-async function withRuntime<T>(name: string, work: (rt: ReturnType<typeof createRuntime>) => Promise<T>): Promise<T> {
-  const rt = createRuntime(name);
+/** Runs `work` with a runtime built from `config` (the command's environment, read once). */
+async function withRuntime<T>(name: string, work: (rt: Runtime) => Promise<T>, config = loadConfig()): Promise<T> {
+  const rt = createRuntime(name, config);
   try {
     return await work(rt);
   } finally {
@@ -47,7 +48,7 @@ export function registerModels(program: Command): void {
     .option('--model-name <name>', 'the model (default VITRINA_MODEL_NAME or vitrina)')
     .action((version: string, o: { modelName?: string }) =>
       withRuntime('vitrina-models', async (rt) => {
-        const model = await getModel(rt.db, version, modelNameOf(o));
+        const model = await getModel(rt.db, version, modelNameOf(o, rt));
         if (!model) throw new Error(`the model registry has no version ${version} (npx vitrina replay model-registry rebuilds it)`);
         say(JSON.stringify(model, null, 2));
       }),
@@ -85,12 +86,13 @@ export function registerModels(program: Command): void {
     .option('--model-name <name>', 'the model (default VITRINA_MODEL_NAME or vitrina)')
     .option('--force', 'promote even when no model store has the version')
     .action((version: string, o: { reason?: string; modelName?: string; force?: boolean }) => {
-      const identity = verifyCliAdmin();
+      const config = loadConfig();
+      const identity = verifyCliAdmin(config.settings);
       return withRuntime('vitrina-models', async (rt) => {
         await ensureMlopsTopics(rt.kafka);
-        const event = await promoteByHand({ ...rt, cacheDir: rt.config.cacheDir }, { version, modelName: modelNameOf(o), identity, reason: o.reason, force: o.force });
+        const event = await promoteByHand({ ...rt, cacheDir: rt.config.cacheDir }, { version, modelName: modelNameOf(o, rt), identity, reason: o.reason, force: o.force });
         say(`${event.version} is the champion of ${event.modelName} (was ${event.previousVersion ?? 'none'}), promoted by ${identity}`);
-      });
+      }, config);
     });
 
   models
@@ -99,11 +101,12 @@ export function registerModels(program: Command): void {
     .option('--reason <text>', 'why, recorded in the event')
     .option('--model-name <name>', 'the model (default VITRINA_MODEL_NAME or vitrina)')
     .action((o: { reason?: string; modelName?: string }) => {
-      const identity = verifyCliAdmin();
+      const config = loadConfig();
+      const identity = verifyCliAdmin(config.settings);
       return withRuntime('vitrina-models', async (rt) => {
         await ensureMlopsTopics(rt.kafka);
-        const event = await rollbackByHand({ ...rt, cacheDir: rt.config.cacheDir }, { modelName: modelNameOf(o), identity, reason: o.reason });
+        const event = await rollbackByHand({ ...rt, cacheDir: rt.config.cacheDir }, { modelName: modelNameOf(o, rt), identity, reason: o.reason });
         say(`rolled back ${event.modelName}: ${event.previousVersion} → ${event.version} (by ${identity})`);
-      });
+      }, config);
     });
 }

@@ -37,7 +37,7 @@ export const processors: Record<string, (runtime: Runtime, options: RunOptions) 
   'projector.embeddings': (rt, o) => createProjector(embeddingsProjection, rt, { groupId: o.group, maxBatch: o.maxBatch }),
   embedder: (rt, o) => {
     const encoder = createEncoderClient(rt.config.modelServerAddress);
-    const embedder = createEmbedder({ ...rt, encoder, known: new StoredEmbeddings(rt.db) }, { groupId: o.group, maxBatch: o.maxBatch, modelVersion: o.modelVersion });
+    const embedder = createEmbedder({ ...rt, encoder, known: new StoredEmbeddings(rt.db) }, { groupId: o.group, maxBatch: o.maxBatch, modelVersion: o.modelVersion, modelName: rt.config.settings.VITRINA_MODEL_NAME });
     return {
       start: () => embedder.start(),
       stop: async () => {

@@ -3,13 +3,12 @@
 // Postgres. startAll() is what `vitrina start` runs after bringing the stack up.
 import type { Command } from 'commander';
 import type { ModelServer } from '../models/server.ts';
-import { loadConfig } from '../platform/config.ts';
+import { loadConfig, type VitrinaConfig } from '../platform/config.ts';
 import { stopOnSignals } from '../streams/shutdown.ts';
 import { processors } from './processors.ts';
 import { createRuntime } from '../runtime/runtime.ts';
 import { serveCommand, startServingModel } from './serve-model.ts';
 import { startGateway } from './serve-gateway.ts';
-import { setting } from '../platform/env-table.ts';
 import { fullGateway, SERVED } from './full-gateway.ts';
 
 export { SERVED };
@@ -20,10 +19,11 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export async function startAll(options: { modelServer?: boolean; log?: (line: string) => void } = {}): Promise<RunningSystem> {
+/** Starts everything with `config` (default: the environment, read here once) handed down to each part. */
+export async function startAll(options: { modelServer?: boolean; log?: (line: string) => void; config?: VitrinaConfig } = {}): Promise<RunningSystem> {
   const say = options.log ?? (() => undefined);
-  const config = loadConfig();
-  const modelServer = options.modelServer === false ? undefined : await startServingModel({ address: config.modelServerAddress });
+  const config = options.config ?? loadConfig();
+  const modelServer = options.modelServer === false ? undefined : await startServingModel({ address: config.modelServerAddress, config });
   if (modelServer) say(`model server on ${modelServer.address}, serving ${modelServer.champion()}`);
   const runtime = createRuntime('vitrina-serve', config);
   const names = [...SERVED.map((p) => p.processor), ...Object.keys(processors).filter((n) => !SERVED.some((p) => p.processor === n))];
@@ -36,7 +36,7 @@ export async function startAll(options: { modelServer?: boolean; log?: (line: st
   say(`processors: ${names.join(', ')}`);
   const gateway = await startGateway({
     config,
-    host: setting('VITRINA_GATEWAY_HOST'),
+    host: config.settings.VITRINA_GATEWAY_HOST,
     gateway: fullGateway(runtime),
   });
   say(`gateway and web UI on ${gateway.url}/`);

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { buildGateway, type BuildOptions, type Gateway } from '../gateway/app.ts';
-import { loadGatewayOptions } from '../gateway/config.ts';
+import { gatewayOptionsFrom } from '../gateway/config.ts';
 import { GATEWAY_DB_TIMEOUTS } from '../gateway/deadline.ts';
 import { createPool } from '../projections/db.ts';
 import { SearchCore } from '../projections/embeddings/search.ts';
@@ -28,7 +28,7 @@ export interface StartGatewayOptions {
   config?: VitrinaConfig;
   /** Namespace of the embeddings projection searched; default the projection's own (tests use one of their own). */
   searchNamespace?: string;
-  /** Overrides of the gateway options read from the environment. */
+  /** Overrides of the gateway options taken from the configuration's settings. */
   gateway?: BuildOptions;
 }
 
@@ -45,8 +45,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const encoder = createEncoderClient(options.modelServerAddress ?? config.modelServerAddress, 10_000);
   // The gateway caches the catalog's filter values itself (and reads them again when a request
   // names a value it has not seen); the core reads them anew each time it is asked.
-  const search = new SearchCore(db, { namespace: options.searchNamespace });
-  const app = await buildGateway({ search, encoder, s3: createS3(config) }, { ...loadGatewayOptions(), logger, ...options.gateway });
+  const search = new SearchCore(db, { namespace: options.searchNamespace, efSearch: config.settings.VITRINA_HNSW_EF_SEARCH });
+  const app = await buildGateway({ search, encoder, s3: createS3(config) }, { ...gatewayOptionsFrom(config.settings), logger, ...options.gateway });
   app.addHook('onClose', async () => {
     encoder.close();
     await db.end();

@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import { registerFirstChampion } from '../mlops/first-champion.ts';
 import { startModelServer, type ModelServer, type ModelServerOptions } from '../models/server.ts';
-import { defaultModelName } from '../projections/model-registry/queries.ts';
 import { EventCodec } from '../streams/codec.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createKafka } from '../streams/kafka.ts';
@@ -39,11 +38,11 @@ function count(value: string): number {
  * registration that fails (Kafka down) is logged and the server keeps serving.
  */
 export async function startServingModel(options: ModelServerOptions = {}): Promise<ModelServer> {
-  const modelName = options.modelName ?? defaultModelName();
-  const server = await startModelServer({ ...options, modelName });
+  const config = options.config ?? loadConfig();
+  const modelName = options.modelName ?? config.settings.VITRINA_MODEL_NAME;
+  const server = await startModelServer({ ...options, modelName, config });
   const champion = server.champion();
   if (options.model !== undefined || options.followPromotions === false || !champion) return server;
-  const config = loadConfig();
   const kafka = options.kafka ?? createKafka('vitrina-model-server', config.kafkaBrokers);
   const producer = new EventProducer(kafka, options.codec ?? new EventCodec(config.schemaRegistryUrl));
   try {

@@ -38,9 +38,9 @@ export function registerStart(program: Command): void {
     .action(async (opts: { dataset?: string; limit?: number; once?: boolean }) => {
       const began = Date.now();
       await up({ log: say });
-      Object.assign(process.env, stackEnv());
-      const config = loadConfig();
-      const system = await startAll({ log: say });
+      // The environment, read once, with the addresses of the stack just brought up; every part gets it.
+      const config = loadConfig({ ...process.env, ...stackEnv() });
+      const system = await startAll({ log: say, config });
       const runtime = createRuntime('vitrina-start', config);
       try {
         const dataset = new LocalDataset(opts.dataset ?? config.datasetDir);

@@ -3,7 +3,6 @@
 // processors nobody else runs (their consumer groups have no member) are started in this process,
 // and a model server too when none answers, so the command works on its own.
 import type { Command } from 'commander';
-import { modelName as defaultModelName } from '../platform/env-table.ts';
 import { startModelServer, type ModelServer } from '../models/server.ts';
 import { createEncoderClient, type EncoderClient } from '../proto/client.ts';
 import { followPositions, followRun, type RunOutcome } from '../mlops/follow-run.ts';
@@ -133,7 +132,7 @@ export async function runTrain(o: TrainOptions): Promise<RunOutcome | undefined>
   let loop: LoopInProcess | undefined;
   try {
     await ensureMlopsTopics(rt.kafka);
-    const modelName = o.modelName ?? defaultModelName();
+    const modelName = o.modelName ?? rt.config.settings.VITRINA_MODEL_NAME;
     const parameters = parametersOf(o);
     if (o.wait && o.processors) loop = await ensureLoopRunning(rt, modelName, say);
     const from = o.wait ? await followPositions(rt.kafka) : undefined;

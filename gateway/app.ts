@@ -122,7 +122,7 @@ export async function buildGateway(deps: GatewayDeps, build: BuildOptions = {}):
     reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}`, statusCode: 404 }),
   );
 
-  addRequestDeadline(app);
+  addRequestDeadline(app, options.requestDeadlineMs);
   app.addHook('onRequest', async (request) => checkQueryEncoding(request.raw.url ?? ''));
   app.addHook('preValidation', strictInput);
 

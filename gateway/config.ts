@@ -1,8 +1,8 @@
 // The gateway's settings: limits every input is checked against, and the text-search mode used
-// when a request names none. Read from the environment by loadGatewayOptions; buildGateway takes
+// when a request names none. Taken from the process's settings (platform/env-table.ts) by
+// gatewayOptionsFrom, which the commands call with the settings they read once; buildGateway takes
 // them as plain values so tests set them directly.
-import { setting } from '../platform/env-table.ts';
-import { defaultImageLimits } from '../platform/image-rules.ts';
+import { loadSettings, TABLE_DEFAULTS, type Settings } from '../platform/env-table.ts';
 
 export const SEARCH_MODES = ['vector', 'hybrid', 'name'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
@@ -16,7 +16,7 @@ export type SearchMode = (typeof SEARCH_MODES)[number];
  * candidate; name beats vector on both quality figures (base-v1 and base-v2 chose name too); see
  * gateway/README.md.
  */
-export const DEFAULT_SEARCH_MODE: SearchMode = parseSearchMode(setting('VITRINA_SEARCH_MODE', {}), 'name');
+export const DEFAULT_SEARCH_MODE: SearchMode = parseSearchMode(TABLE_DEFAULTS.VITRINA_SEARCH_MODE, 'name');
 
 export interface GatewayOptions {
   /** Text-search mode when the request names none. */
@@ -54,26 +54,9 @@ export interface GatewayOptions {
   requestTimeoutMs: number;
   keepAliveTimeoutMs: number;
   connectionTimeoutMs: number;
+  /** A request not answered by then gets a 503 (gateway/deadline.ts), in ms. */
+  requestDeadlineMs: number;
 }
-
-export const defaultGatewayOptions: GatewayOptions = {
-  defaultMode: DEFAULT_SEARCH_MODE,
-  understandQueries: understands(setting('VITRINA_UNDERSTAND_QUERIES', {})),
-  uploadLimitBytes: defaultImageLimits.uploadLimitBytes,
-  maxK: 100,
-  maxOffset: setting('VITRINA_MAX_OFFSET', {}),
-  maxQueryBytes: 2048,
-  filterValuesTtlMs: setting('VITRINA_FILTER_VALUES_TTL_MS', {}),
-  queryEmbeddingCacheSize: setting('VITRINA_QUERY_EMBEDDING_CACHE', {}),
-  maxImagePixels: defaultImageLimits.maxImagePixels,
-  graphqlMaxDepth: setting('VITRINA_GRAPHQL_MAX_DEPTH', {}),
-  graphqlMaxCost: setting('VITRINA_GRAPHQL_MAX_COST', {}),
-  healthTimeoutMs: 2000,
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 5_000,
-  connectionTimeoutMs: 60_000,
-};
 
 type Env = Record<string, string | undefined>;
 
@@ -88,24 +71,35 @@ export function parseSearchMode(raw: string | undefined, fallback: SearchMode = 
   return raw as SearchMode;
 }
 
-export function loadGatewayOptions(env: Env = process.env): GatewayOptions {
+/** The gateway's options from a process's settings (the variables of platform/env-table.ts). */
+export function gatewayOptionsFrom(settings: Settings): GatewayOptions {
   return {
-    defaultMode: parseSearchMode(env.VITRINA_SEARCH_MODE),
-    understandQueries: understands(setting('VITRINA_UNDERSTAND_QUERIES', env)),
-    uploadLimitBytes: setting('VITRINA_UPLOAD_LIMIT_BYTES', env),
-    maxK: defaultGatewayOptions.maxK,
-    maxOffset: setting('VITRINA_MAX_OFFSET', env),
-    maxQueryBytes: defaultGatewayOptions.maxQueryBytes,
-    filterValuesTtlMs: setting('VITRINA_FILTER_VALUES_TTL_MS', env),
-    queryEmbeddingCacheSize: setting('VITRINA_QUERY_EMBEDDING_CACHE', env),
-    maxImagePixels: setting('VITRINA_MAX_IMAGE_PIXELS', env),
-    graphqlMaxDepth: setting('VITRINA_GRAPHQL_MAX_DEPTH', env),
-    graphqlMaxCost: setting('VITRINA_GRAPHQL_MAX_COST', env),
-    publicUrl: setting('VITRINA_GATEWAY_PUBLIC_URL', env),
-    healthTimeoutMs: defaultGatewayOptions.healthTimeoutMs,
-    headersTimeoutMs: defaultGatewayOptions.headersTimeoutMs,
-    requestTimeoutMs: defaultGatewayOptions.requestTimeoutMs,
-    keepAliveTimeoutMs: defaultGatewayOptions.keepAliveTimeoutMs,
-    connectionTimeoutMs: defaultGatewayOptions.connectionTimeoutMs,
+    defaultMode: parseSearchMode(settings.VITRINA_SEARCH_MODE),
+    understandQueries: understands(settings.VITRINA_UNDERSTAND_QUERIES),
+    uploadLimitBytes: settings.VITRINA_UPLOAD_LIMIT_BYTES,
+    maxK: 100,
+    maxOffset: settings.VITRINA_MAX_OFFSET,
+    maxQueryBytes: 2048,
+    filterValuesTtlMs: settings.VITRINA_FILTER_VALUES_TTL_MS,
+    queryEmbeddingCacheSize: settings.VITRINA_QUERY_EMBEDDING_CACHE,
+    maxImagePixels: settings.VITRINA_MAX_IMAGE_PIXELS,
+    graphqlMaxDepth: settings.VITRINA_GRAPHQL_MAX_DEPTH,
+    graphqlMaxCost: settings.VITRINA_GRAPHQL_MAX_COST,
+    publicUrl: settings.VITRINA_GATEWAY_PUBLIC_URL,
+    healthTimeoutMs: 2000,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 60_000,
+    keepAliveTimeoutMs: 5_000,
+    connectionTimeoutMs: 60_000,
+    // 3 s by default, not closer to the 5 s a client may wait: see gateway/deadline.ts.
+    requestDeadlineMs: settings.VITRINA_REQUEST_DEADLINE_MS,
   };
+}
+
+/** The options of a gateway built without settings: the table's defaults. */
+export const defaultGatewayOptions: GatewayOptions = gatewayOptionsFrom(TABLE_DEFAULTS);
+
+/** The gateway's options from an environment given as names and values (tests; commands use gatewayOptionsFrom). */
+export function loadGatewayOptions(env: Env): GatewayOptions {
+  return gatewayOptionsFrom(loadSettings(env));
 }

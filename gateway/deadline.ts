@@ -7,19 +7,15 @@
 // error mapping before this deadline fires; this is the net under every other dependency.
 import type { FastifyInstance } from 'fastify';
 import type { PoolTimeouts } from '../projections/db.ts';
-import { setting } from '../platform/env-table.ts';
+import { TABLE_DEFAULTS } from '../platform/env-table.ts';
 import { unavailable } from './errors.ts';
 
 // 3 s, not closer to the 5 s a client may wait: on a starved machine (a chaos run at load
 // average 22 on 2 cores) timers and accepts run a second or more late.
-export const DEFAULT_REQUEST_DEADLINE_MS = setting('VITRINA_REQUEST_DEADLINE_MS', {});
+export const DEFAULT_REQUEST_DEADLINE_MS = TABLE_DEFAULTS.VITRINA_REQUEST_DEADLINE_MS;
 
 /** The gateway's database pool: a connection or a free client within 1.5 s, a query's answer within 2 s. */
 export const GATEWAY_DB_TIMEOUTS: Required<PoolTimeouts> = { connectTimeoutMs: 1500, queryTimeoutMs: 2000 };
-
-export function requestDeadlineMs(env: Record<string, string | undefined> = process.env): number {
-  return setting('VITRINA_REQUEST_DEADLINE_MS', env);
-}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,7 +24,8 @@ declare module 'fastify' {
   }
 }
 
-export function addRequestDeadline(app: FastifyInstance, defaultMs: number = requestDeadlineMs()): void {
+/** Answers every request of `app` within `defaultMs` (the gateway option requestDeadlineMs), or its route's own deadline. */
+export function addRequestDeadline(app: FastifyInstance, defaultMs: number = DEFAULT_REQUEST_DEADLINE_MS): void {
   app.addHook('onRequest', async (request, reply) => {
     const deadlineMs = request.routeOptions.config?.deadlineMs ?? defaultMs;
     const timer = setTimeout(() => {

@@ -62,8 +62,8 @@ export function adminGuard(token: string | undefined, name = 'VITRINA_ADMIN_TOKE
   return { verify: (presented) => verifyAdminToken(presented, { token }) };
 }
 
-/** The CLI's check: VITRINA_ADMIN_TOKEN against VITRINA_ADMIN_TOKEN_SHA256, which must be set. */
-export function verifyCliAdmin(env: Record<string, string | undefined> = process.env): string {
+/** The CLI's check of the settings its command read: VITRINA_ADMIN_TOKEN against VITRINA_ADMIN_TOKEN_SHA256, which must be set. */
+export function verifyCliAdmin(env: { readonly VITRINA_ADMIN_TOKEN?: string; readonly VITRINA_ADMIN_TOKEN_SHA256?: string }): string {
   const expected = env.VITRINA_ADMIN_TOKEN_SHA256;
   if (!env.VITRINA_ADMIN_TOKEN) return verifyAdminToken(undefined, {});
   if (!expected) {

@@ -1,7 +1,7 @@
 // What the processors of the MLOps loop need, and the options they share.
 import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
-import { modelName } from '../platform/env-table.ts';
+import { processSettings } from '../platform/env-table.ts';
 import type { Db } from '../projections/db.ts';
 import type { EventProducer } from '../streams/producer.ts';
 import type { Encoder } from './frozen-embeddings.ts';
@@ -24,7 +24,7 @@ export interface MlopsProcessorOptions {
   groupId?: string;
   /** For several processors at once: each gets the group <groupPrefix>.<processor name>. */
   groupPrefix?: string;
-  /** The model whose runs this instance handles; default $VITRINA_MODEL_NAME or "vitrina". */
+  /** The model whose runs this instance handles; default the process's VITRINA_MODEL_NAME ("vitrina"). */
   modelName?: string;
   /** Narrows further to some runs (tests). */
   acceptRun?: (runId: string) => boolean;
@@ -33,7 +33,7 @@ export interface MlopsProcessorOptions {
 }
 
 export function modelNameOf(options: MlopsProcessorOptions): string {
-  return options.modelName ?? modelName();
+  return options.modelName ?? processSettings().VITRINA_MODEL_NAME;
 }
 
 export function runStoreOf(deps: MlopsDeps): RunStore {

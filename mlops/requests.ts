@@ -1,6 +1,6 @@
 // Asking for a training run: the TrainingRunRequested the CLI (`npx vitrina train`) and the
 // gateway's admin endpoint both send. Parameters are checked here, so a bad one is refused at once.
-import { modelName } from '../platform/env-table.ts';
+import { processSettings } from '../platform/env-table.ts';
 import type { TrainingRunRequested } from '../schemas/types.generated.ts';
 import type { EventProducer } from '../streams/producer.ts';
 import { topics } from '../streams/topics.ts';
@@ -35,7 +35,7 @@ export function buildTrainingRequest(input: TrainingRequestInput, now = Date.now
     testFraction,
     parameters,
     requestedAt: now,
-    modelName: input.modelName ?? modelName(),
+    modelName: input.modelName ?? processSettings().VITRINA_MODEL_NAME,
     datasetSnapshot: input.datasetSnapshot ?? null,
   };
 }

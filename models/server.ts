@@ -44,8 +44,8 @@ import { encoderProto, vectorToBytes } from '../proto/client.ts';
 import type { EncoderHandlers } from '../proto/generated/vitrina/encoder/v1/Encoder.ts';
 import type { ModelInfo } from '../proto/generated/vitrina/encoder/v1/ModelInfo.ts';
 import { EventCodec } from '../streams/codec.ts';
-import { loadConfig } from '../platform/config.ts';
-import { setting } from '../platform/env-table.ts';
+import { loadConfig, type VitrinaConfig } from '../platform/config.ts';
+import { processSettings, type Settings } from '../platform/env-table.ts';
 import { createKafka } from '../streams/kafka.ts';
 import { logger as sharedLogger, type Logger } from '../platform/logger.ts';
 import { createS3 } from '../platform/s3.ts';
@@ -77,6 +77,13 @@ export interface ModelServerOptions {
   kafka?: Kafka;
   codec?: EventCodec;
   logger?: Logger;
+  /**
+   * The configuration its entry point read once (`serve model`, `serve all`); its settings give
+   * every limit not set above. Default: loadConfig(), read here.
+   */
+  config?: VitrinaConfig;
+  /** Only for resolveLimits on its own: the settings the limits come from (default the process's). */
+  settings?: Settings;
 }
 
 export interface ModelServerStats {
@@ -97,12 +104,12 @@ export interface ModelServer {
   stop(): Promise<void>;
 }
 
-export function resolveLimits(options: ModelServerOptions = {}): RequestLimits & { maxWaitMs: number } {
+export function resolveLimits(options: ModelServerOptions = {}, settings: Settings = options.settings ?? processSettings()): RequestLimits & { maxWaitMs: number } {
   return {
-    maxBatch: options.maxBatch ?? setting('VITRINA_MODEL_MAX_BATCH'),
-    maxWaitMs: options.maxWaitMs ?? setting('VITRINA_MODEL_MAX_WAIT_MS'),
-    maxImageBytes: options.maxImageBytes ?? setting('VITRINA_MAX_IMAGE_BYTES'),
-    maxTextChars: options.maxTextChars ?? setting('VITRINA_MAX_TEXT_CHARS'),
+    maxBatch: options.maxBatch ?? settings.VITRINA_MODEL_MAX_BATCH,
+    maxWaitMs: options.maxWaitMs ?? settings.VITRINA_MODEL_MAX_WAIT_MS,
+    maxImageBytes: options.maxImageBytes ?? settings.VITRINA_MAX_IMAGE_BYTES,
+    maxTextChars: options.maxTextChars ?? settings.VITRINA_MAX_TEXT_CHARS,
   };
 }
 
@@ -166,13 +173,14 @@ class ConfiguredModels {
 }
 
 export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
-  const config = loadConfig();
+  const config = options.config ?? loadConfig();
+  const settings = config.settings;
   const log = options.logger ?? sharedLogger.child({ component: 'model-server' });
-  const limits = resolveLimits(options);
+  const limits = resolveLimits(options, settings);
   const follow = options.followPromotions ?? options.model === undefined;
   const cacheDir = options.cacheDir ?? config.cacheDir;
   const s3 = options.s3 !== undefined ? options.s3 : createS3(config);
-  const store = new ModelStore({ cacheDir, s3, tinyModels: options.tinyModels, log: (line) => log.info(line) });
+  const store = new ModelStore({ cacheDir, s3, tinyModels: options.tinyModels ?? settings.VITRINA_TINY_MODELS, log: (line) => log.info(line) });
   const configured = new ConfiguredModels();
   const threads = options.threads; // undefined: VITRINA_MODEL_THREADS or the CPUs (runtime/session.ts)
 
@@ -189,14 +197,14 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   };
   const versions = new LoadedVersions({
     open,
-    capacity: options.loadedVersions ?? setting('VITRINA_MODEL_VERSIONS_LOADED'),
+    capacity: options.loadedVersions ?? settings.VITRINA_MODEL_VERSIONS_LOADED,
     maxBatch: limits.maxBatch,
     maxWaitMs: limits.maxWaitMs,
     log: (message, extra) => log.info(extra ?? {}, message),
   });
 
   const defaultVersion = async (): Promise<string> => {
-    const spec = options.defaultModel ?? process.env.VITRINA_DEFAULT_MODEL;
+    const spec = options.defaultModel ?? settings.VITRINA_DEFAULT_MODEL;
     if (spec) return configured.versionOf(spec);
     return store.defaultVersion();
   };
@@ -225,7 +233,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       follower = await followPromotions({
         kafka,
         codec,
-        modelName: options.modelName,
+        modelName: options.modelName ?? settings.VITRINA_MODEL_NAME,
         onStart: (latest) => promoteOrDefault(latest?.version),
         onPromotion: async (event) => {
           await promoted.promote(event.version);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as Minio from 'minio';
 import { buckets, ensureBucket } from '../platform/s3.ts';
-import { setting } from '../platform/env-table.ts';
+import { loadSettings, processSettings } from '../platform/env-table.ts';
 import { ModelNotFoundError } from './errors.ts';
 import { isVersionName, MANIFEST } from './manifest.ts';
 import { tinySeedOf, writeTinyModel } from './tiny/generate.ts';
@@ -22,8 +22,8 @@ export const BUNDLED_DIRS = [fileURLToPath(new URL('./base/', import.meta.url))]
 export { isVersionName };
 
 /** Whether the tiny test models may be generated on demand: VITRINA_TINY_MODELS=1 (or true). */
-export function tinyModelsFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  return setting('VITRINA_TINY_MODELS', env);
+export function tinyModelsFromEnv(env: Record<string, string | undefined>): boolean {
+  return loadSettings(env).VITRINA_TINY_MODELS;
 }
 
 /** The NOT_FOUND answer to a version name that is not one; it does not echo the name (it may be a path). */
@@ -37,7 +37,7 @@ export interface ModelStoreOptions {
   s3: Minio.Client | null;
   bucket?: string;
   bundledDirs?: string[];
-  /** Generate the tiny test models ("tiny", "tiny-<seed>") on demand — default: tinyModelsFromEnv(). */
+  /** Generate the tiny test models ("tiny", "tiny-<seed>") on demand — default: the process's VITRINA_TINY_MODELS. */
   tinyModels?: boolean;
   log?: (line: string) => void;
 }
@@ -55,7 +55,7 @@ export class ModelStore {
     this.s3 = options.s3;
     this.bucket = options.bucket ?? buckets.models;
     this.bundledDirs = options.bundledDirs ?? BUNDLED_DIRS;
-    this.tinyModels = options.tinyModels ?? tinyModelsFromEnv();
+    this.tinyModels = options.tinyModels ?? processSettings().VITRINA_TINY_MODELS;
     this.log = options.log ?? (() => undefined);
   }
 

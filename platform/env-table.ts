@@ -1,14 +1,27 @@
 // Every environment variable Vitrina reads, in one table: its name, type, default and meaning.
-// loadSettings parses an environment by this table (one integer reader, one boolean reader, the
-// defaults written once here); processSettings() reads process.env once per process. The README's
+// loadSettings parses an environment by this table (one integer reader, integerFrom; one boolean
+// reader; the defaults written once here) into one typed object, Settings. The README's
 // Configuration table is generated from this one (`npx tsx platform/env-table.ts` prints it) and
 // test/unit/env-table.test.ts checks that every VITRINA_* name in the code is listed here.
 //
-// Exceptions, read outside this table on purpose: the stack manager, the chaos suite and the
-// benchmarks pass `process.env` (plus their own settings) to the child processes they start; the
-// test command sets the test stack's variables in its own process.env for the tap processes it
-// starts; XDG_CACHE_HOME and JAVA_HOME are the system's own variables (read next to
-// VITRINA_CACHE_DIR and VITRINA_JAVA_HOME), and KAFKAJS_NO_PARTITIONER_WARNING is kafkajs' switch.
+// Read once per process: an entry point (a CLI command, `serve all`, the gateway, the model server,
+// a processor's start, a test, a benchmark) calls loadConfig() (`platform/config.ts`) once and
+// hands config.settings, or the values each part needs, down through options and the Runtime. What
+// a process has only one of (the log level, the topic prefix, the bucket names) and a module's
+// fallback when it is handed no value come from processSettings(), process.env read once, on first
+// use, in this file (`platform/env-table.ts`). No other module reads process.env, except these
+// (test/unit/env-table.test.ts fails on any other):
+// - they pass process.env (plus their own settings) to the child processes they start: the stack
+//   manager (`stack/process.ts`, `stack/services/minio.ts`, `stack/services/postgres.ts` with the
+//   system's LD_LIBRARY_PATH), the chaos suite (`chaos/processes.ts`, `chaos/instance.ts`,
+//   `chaos/load.ts`) and the benchmarks (`bench/ingest.ts`, `bench/services.ts`,
+//   `bench/upload-notifications.ts`);
+// - the test command (`cli/test.ts`, with `stack/test-stack.ts`) sets the test stack's variables
+//   in its own process.env for the tap processes it starts, and `vitrina start` (`cli/start.ts`)
+//   reads its environment once with the addresses of the stack it just brought up;
+// - the system's own variables: XDG_CACHE_HOME (`platform/config.ts`, next to VITRINA_CACHE_DIR),
+//   JAVA_HOME and PATH (`stack/java.ts`, next to VITRINA_JAVA_HOME), and kafkajs' switch
+//   KAFKAJS_NO_PARTITIONER_WARNING, which `streams/kafka.ts` sets.
 import { pathToFileURL } from 'node:url';
 
 type Kind = 'string' | 'int' | 'count' | 'bool';
@@ -127,25 +140,15 @@ export function loadSettings(env: Env): Settings {
   return Object.freeze(Object.fromEntries(ENV_TABLE.map((v) => [v.name, parse(v, env)]))) as Settings;
 }
 
+/** The table's defaults: every variable as if unset (what a module falls back to when not handed a value). */
+export const TABLE_DEFAULTS: Settings = loadSettings({});
+
 let once: Settings | undefined;
 
 /** The settings of this process: process.env read once, on first use. */
 export function processSettings(): Settings {
   once ??= loadSettings(process.env);
   return once;
-}
-
-/**
- * One variable, read from `env` when asked, parsed by the table with the table's default: for the
- * readers that tests and commands steer by setting process.env in the process itself.
- */
-export function setting<N extends Table['name']>(name: N, env: Env = process.env): Settings[N] {
-  return parse(ENV_TABLE.find((v) => v.name === name)!, env) as Settings[N];
-}
-
-/** The model name (VITRINA_MODEL_NAME, default "vitrina"). */
-export function modelName(env: Env = process.env): string {
-  return setting('VITRINA_MODEL_NAME', env);
 }
 
 /** The README's Configuration table. */

@@ -2,7 +2,7 @@
 // keys, the dispatcher's uploads bucket): its size in bytes, an accepted format that decodes whole,
 // and its pixel count. One place, so the dispatcher never predicts what the gateway refuses.
 import sharp, { type Metadata } from 'sharp';
-import { setting } from './env-table.ts';
+import { TABLE_DEFAULTS, type Settings } from './env-table.ts';
 
 export const IMAGE_FORMATS = ['jpeg', 'png', 'webp', 'gif', 'avif', 'tiff'] as const;
 
@@ -13,16 +13,13 @@ export interface ImageLimits {
   maxImagePixels: number;
 }
 
-/** The table's defaults (platform/env-table.ts): 5 MiB and 40 megapixels. */
-export const defaultImageLimits: ImageLimits = { uploadLimitBytes: setting('VITRINA_UPLOAD_LIMIT_BYTES', {}), maxImagePixels: setting('VITRINA_MAX_IMAGE_PIXELS', {}) };
-
-/** The limits from VITRINA_UPLOAD_LIMIT_BYTES and VITRINA_MAX_IMAGE_PIXELS, or the defaults. */
-export function imageLimits(env: Record<string, string | undefined> = process.env): ImageLimits {
-  return {
-    uploadLimitBytes: setting('VITRINA_UPLOAD_LIMIT_BYTES', env),
-    maxImagePixels: setting('VITRINA_MAX_IMAGE_PIXELS', env),
-  };
+/** The limits of a process's settings: VITRINA_UPLOAD_LIMIT_BYTES and VITRINA_MAX_IMAGE_PIXELS. */
+export function imageLimits(settings: Settings): ImageLimits {
+  return { uploadLimitBytes: settings.VITRINA_UPLOAD_LIMIT_BYTES, maxImagePixels: settings.VITRINA_MAX_IMAGE_PIXELS };
 }
+
+/** The table's defaults (platform/env-table.ts): 5 MiB and 40 megapixels. */
+export const defaultImageLimits: ImageLimits = imageLimits(TABLE_DEFAULTS);
 
 export interface ImageInfo {
   format: string;

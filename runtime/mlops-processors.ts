@@ -58,7 +58,7 @@ function runnableStep(step: MlopsStep, rt: Runtime, options: MlopsProcessorOptio
 
 /** For cli/processors.ts: `vitrina processor training-run | trainer | evaluator | promoter | projector.model-registry`. */
 export const mlopsProcessorFactories: Record<string, (rt: Runtime, o: { group?: string; maxBatch?: number }) => Runnable> = {
-  ...Object.fromEntries(MLOPS_STEPS.map((step) => [step, (rt: Runtime, o: { group?: string }) => runnableStep(step, rt, { groupId: o.group })])),
+  ...Object.fromEntries(MLOPS_STEPS.map((step) => [step, (rt: Runtime, o: { group?: string }) => runnableStep(step, rt, { groupId: o.group, modelName: rt.config.settings.VITRINA_MODEL_NAME })])),
   'projector.model-registry': (rt, o) => createProjector(modelRegistryProjection, rt, { groupId: o.group, maxBatch: o.maxBatch }),
 };
 

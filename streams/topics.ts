@@ -5,6 +5,7 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type * as Events from '../schemas/types.generated.ts';
 import { loadConfig } from '../platform/config.ts';
+import { processSettings } from '../platform/env-table.ts';
 
 export type TopicKind = 'entity' | 'log' | 'stream';
 
@@ -22,11 +23,12 @@ export interface TopicSpec {
 const DAY = 24 * 60 * 60 * 1000;
 
 /**
- * Put before every topic name ($VITRINA_TOPIC_PREFIX, default none): a namespace of its own on a
- * shared Kafka (`bench pipeline` runs its processes with one). The names keep their literal types.
+ * Put before every topic name ($VITRINA_TOPIC_PREFIX of the process's settings, default none): a
+ * namespace of its own on a shared Kafka (`bench pipeline` runs its processes with one). The names
+ * keep their literal types; a process has one set of topics, so they are constants read at start.
  */
 export const TOPIC_PREFIX_VARIABLE = 'VITRINA_TOPIC_PREFIX';
-export const topicPrefix = process.env[TOPIC_PREFIX_VARIABLE] ?? '';
+export const topicPrefix = processSettings().VITRINA_TOPIC_PREFIX;
 if (!/^[a-zA-Z0-9._-]*$/.test(topicPrefix)) throw new Error(`${TOPIC_PREFIX_VARIABLE} may hold only letters, digits, '.', '_' and '-', got "${topicPrefix}"`);
 const named = <N extends string>(name: N): N => `${topicPrefix}${name}` as N;
 

@@ -2,6 +2,7 @@
 // encoders share (L2 normalisation, splitting a batch output into vectors).
 import os from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { processSettings } from '../../platform/env-table.ts';
 
 export { ort };
 
@@ -10,10 +11,9 @@ export interface SessionOptions {
   threads?: number;
 }
 
+/** VITRINA_MODEL_THREADS of the process's settings, else the CPUs (at most 4). */
 export function defaultThreads(): number {
-  const fromEnv = Number(process.env.VITRINA_MODEL_THREADS);
-  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  return Math.max(1, Math.min(4, os.availableParallelism()));
+  return processSettings().VITRINA_MODEL_THREADS ?? Math.max(1, Math.min(4, os.availableParallelism()));
 }
 
 export async function createSession(file: string | Uint8Array, options: SessionOptions = {}): Promise<ort.InferenceSession> {
@@ -24,7 +24,7 @@ export async function createSession(file: string | Uint8Array, options: SessionO
     graphOptimizationLevel: 'all',
     // Idle onnxruntime threads spin by default, taking the CPU the Node thread needs for gRPC and
     // preprocessing between runs; VITRINA_ORT_SPIN=1 turns spinning back on.
-    extra: { session: { intra_op: { allow_spinning: process.env.VITRINA_ORT_SPIN === '1' ? '1' : '0' } } },
+    extra: { session: { intra_op: { allow_spinning: processSettings().VITRINA_ORT_SPIN ? '1' : '0' } } },
   };
   return typeof file === 'string' ? ort.InferenceSession.create(file, settings) : ort.InferenceSession.create(file, settings);
 }

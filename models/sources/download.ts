@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setting } from '../../platform/env-table.ts';
+import { processSettings } from '../../platform/env-table.ts';
 import { manifestFile } from '../manifest.ts';
 
 export interface DownloadOptions {
@@ -73,7 +73,8 @@ const MARKER = '.downloaded';
 export async function downloadModelFiles(baseUrl: string, dir: string, options: DownloadOptions): Promise<void> {
   const marker = path.join(dir, MARKER);
   if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === baseUrl) return;
-  const limits = { timeoutMs: options.timeoutMs ?? setting('VITRINA_MODEL_DOWNLOAD_TIMEOUT_MS'), maxBytes: options.maxBytes ?? setting('VITRINA_MODEL_DOWNLOAD_MAX_BYTES') };
+  const settings = processSettings();
+  const limits = { timeoutMs: options.timeoutMs ?? settings.VITRINA_MODEL_DOWNLOAD_TIMEOUT_MS, maxBytes: options.maxBytes ?? settings.VITRINA_MODEL_DOWNLOAD_MAX_BYTES };
   const targets = [...options.required, ...(options.optional ?? [])].map((file) => ({ file, target: manifestFile(dir, file) }));
   const unverified = options.required.filter((file) => !options.sha256[file]);
   if (unverified.length > 0) throw new Error(`model.json gives no sha256 for ${unverified.join(', ')}: files fetched from ${baseUrl} must name their sha256 ("sha256": { "<file>": "<hex>" })`);

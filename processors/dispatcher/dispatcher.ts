@@ -9,6 +9,7 @@ import type { SearchCore } from '../../projections/embeddings/search.ts';
 import type { ImagePrediction } from '../../schemas/types.generated.ts';
 import { sendToDeadLetter, type FailedMessage } from '../../streams/dead-letter.ts';
 import { PoisonError } from '../../platform/errors.ts';
+import { processSettings } from '../../platform/env-table.ts';
 import { checkImageSize, ImageRuleError, imageLimits, inspectImageBytes, type ImageLimits } from '../../platform/image-rules.ts';
 import type { ProcessorSpec } from '../../streams/processor.ts';
 import type { EventProducer } from '../../streams/producer.ts';
@@ -26,7 +27,7 @@ export interface DispatcherDeps {
   producer: EventProducer;
   /** Neighbours per prediction; default 10. */
   k?: number;
-  /** Size and pixel limits; default the gateway's (platform/image-rules.ts, from the environment). */
+  /** Size and pixel limits; default the gateway's (platform/image-rules.ts), from the process's settings. */
   limits?: ImageLimits;
 }
 
@@ -57,7 +58,7 @@ async function readUpload(object: CreatedObject, deps: DispatcherDeps, limits: I
  */
 export async function predict(object: CreatedObject, deps: DispatcherDeps, processor = 'dispatcher'): Promise<ImagePrediction | undefined> {
   if (await deps.ledger.has(object.bucket, object.key, object.etag)) return undefined;
-  const limits = deps.limits ?? imageLimits();
+  const limits = deps.limits ?? imageLimits(processSettings());
   const bytes = await readUpload(object, deps, limits);
   if (!bytes) return undefined;
   try {

@@ -8,7 +8,7 @@ import type { Kafka } from 'kafkajs';
 import type * as Minio from 'minio';
 import type { ModelPromoted, ProductIngested } from '../../schemas/types.generated.ts';
 import { sendToDeadLetter } from '../../streams/dead-letter.ts';
-import { modelName } from '../../platform/env-table.ts';
+import { processSettings } from '../../platform/env-table.ts';
 import { PoisonError } from '../../platform/errors.ts';
 import { logger, type Logger } from '../../platform/logger.ts';
 import { ProcessorRunner, type Incoming } from '../../streams/processor.ts';
@@ -81,7 +81,7 @@ export class Embedder {
     private readonly deps: EmbedderDeps,
     private readonly options: EmbedderOptions = {},
   ) {
-    this.modelName = options.modelName ?? modelName();
+    this.modelName = options.modelName ?? processSettings().VITRINA_MODEL_NAME;
     const followPromotions = options.modelVersion === undefined;
     this.runner = new ProcessorRunner<Message>(
       {

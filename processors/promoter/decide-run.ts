@@ -5,6 +5,7 @@
 import type { EvaluationCompleted, ModelPromoted, PromotionDecided, SwitchCost } from '../../schemas/types.generated.ts';
 import { PARAM, promotionParameters, type PromotionParameters } from '../../mlops/parameters.ts';
 import { decide, ruleFor, type PromotionRule } from './rule.ts';
+import { processSettings } from '../../platform/env-table.ts';
 
 export interface RunDecision {
   decided: PromotionDecided;
@@ -50,7 +51,7 @@ export function decideOnEvaluation(evaluation: EvaluationCompleted, champion: st
   let rule: PromotionRule;
   let evidence: PromotionParameters;
   try {
-    rule = ruleFor(runParameters, process.env, defaultRule);
+    rule = ruleFor(runParameters, processSettings(), defaultRule);
     evidence = promotionParameters(runParameters);
   } catch (err) {
     return reject(`bad promotion rule: ${(err as Error).message}`);

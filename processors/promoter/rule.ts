@@ -58,11 +58,11 @@ export function parseRule(json: string): PromotionRule {
   });
 }
 
-/** The rule in force: the run's own, else VITRINA_PROMOTION_RULE, else the default. */
-export function ruleFor(runParameters: Record<string, string>, env: Record<string, string | undefined> = process.env, fallback: PromotionRule = DEFAULT_RULE): PromotionRule {
+/** The rule in force: the run's own, else VITRINA_PROMOTION_RULE of the process's settings, else the default. */
+export function ruleFor(runParameters: Record<string, string>, settings: { readonly VITRINA_PROMOTION_RULE?: string }, fallback: PromotionRule = DEFAULT_RULE): PromotionRule {
   const own = runParameters['promotion.rule'];
   if (own) return parseRule(own);
-  if (env.VITRINA_PROMOTION_RULE) return parseRule(env.VITRINA_PROMOTION_RULE);
+  if (settings.VITRINA_PROMOTION_RULE) return parseRule(settings.VITRINA_PROMOTION_RULE);
   return fallback;
 }
 

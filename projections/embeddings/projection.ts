@@ -7,7 +7,7 @@
 // complete ones and picks the live one. The live projector settles states after every batch.
 import type { ModelPromoted, ProductEmbedded } from '../../schemas/types.generated.ts';
 import { VIEW_ATTRIBUTES } from '../../schemas/product-attributes.ts';
-import { modelName as defaultModelName } from '../../platform/env-table.ts';
+import { processSettings } from '../../platform/env-table.ts';
 import { PoisonError } from '../../platform/errors.ts';
 import { logger } from '../../platform/logger.ts';
 import type { Incoming } from '../../streams/processor.ts';
@@ -86,7 +86,7 @@ async function upsert(client: DbClient, table: string, generation: number, event
 
 export function createEmbeddingsProjection(options: EmbeddingsProjectionOptions = {}): EmbeddingsProjection {
   const names = tableNames(options.namespace ?? DEFAULT_NAMESPACE);
-  const modelName = options.modelName ?? defaultModelName();
+  const modelName = options.modelName ?? processSettings().VITRINA_MODEL_NAME;
   const expectedRows = options.expectedRows ?? catalogSize;
   const accept = options.acceptVersion ?? (() => true);
   const log = logger.child({ projection: names.namespace });

@@ -3,7 +3,7 @@
 // Version tables are created without indexes; buildIndexes() adds the HNSW (cosine), full-text and
 // filter-column indexes once the version is complete, so a bulk load never maintains them row by row.
 import { FILTER_ATTRIBUTES, NAME_ATTRIBUTE, SQL_TYPES, VIEW_ATTRIBUTES, type FilterName } from '../../schemas/product-attributes.ts';
-import { setting } from '../../platform/env-table.ts';
+import { processSettings } from '../../platform/env-table.ts';
 import { physical } from '../catalog.ts';
 import { ident, type DbClient } from '../db.ts';
 import type { EmbeddingTableNames } from './names.ts';
@@ -71,7 +71,7 @@ export function indexNames(table: string, generation: number): { image: string; 
 }
 
 /** Builds the HNSW indexes (cosine) of both vector columns and the full-text index, in bulk. */
-export async function buildIndexes(client: DbClient, table: string, generation: number, memory = setting('VITRINA_INDEX_BUILD_MEMORY')): Promise<void> {
+export async function buildIndexes(client: DbClient, table: string, generation: number, memory = processSettings().VITRINA_INDEX_BUILD_MEMORY): Promise<void> {
   const name = ident(physical(table, generation));
   const index = indexNames(table, generation);
   await client.query(`SELECT set_config('maintenance_work_mem', $1, true)`, [memory]);

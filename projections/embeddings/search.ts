@@ -12,7 +12,7 @@
 // group at a page's end is whole.
 import type { Db, DbClient } from '../db.ts';
 import { ident, inTransaction } from '../db.ts';
-import { setting } from '../../platform/env-table.ts';
+import { processSettings } from '../../platform/env-table.ts';
 import { VIEW_ATTRIBUTES, type ProductAttributesView } from '../../schemas/product-attributes.ts';
 import { productById } from '../products/queries.ts';
 import { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from './errors.ts';
@@ -53,7 +53,7 @@ export interface SearchOptions {
 export interface SearchCoreOptions {
   /** Namespace of the embeddings projection; default "embeddings". */
   namespace?: string;
-  /** hnsw.ef_search: candidates of the first scan round; fixed so that every page sees one scan. Default $VITRINA_HNSW_EF_SEARCH (platform/env-table.ts). */
+  /** hnsw.ef_search: candidates of the first scan round; fixed so that every page sees one scan. Default the process's VITRINA_HNSW_EF_SEARCH (platform/env-table.ts). */
   efSearch?: number;
   /** hnsw.max_scan_tuples: how far an iterative scan may go looking for rows that pass the filters. Default 20000. */
   maxScanTuples?: number;
@@ -118,7 +118,7 @@ export class SearchCore {
     options: SearchCoreOptions = {},
   ) {
     this.names = tableNames(options.namespace ?? DEFAULT_NAMESPACE);
-    this.efSearch = positiveInteger('efSearch', options.efSearch ?? setting('VITRINA_HNSW_EF_SEARCH'));
+    this.efSearch = positiveInteger('efSearch', options.efSearch ?? processSettings().VITRINA_HNSW_EF_SEARCH);
     this.maxScanTuples = positiveInteger('maxScanTuples', options.maxScanTuples ?? 20_000);
     this.hybridPool = options.hybridPool ?? 100;
     this.rrfK = options.rrfK ?? 60;

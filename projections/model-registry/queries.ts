@@ -2,7 +2,7 @@
 // /api/v1/training-runs, /api/v1/training-runs/:runId) and the CLI. Plain functions over a Db that
 // return JSON-ready objects; before the projection has ever run they return empty answers.
 import type { MetricInterval, SwitchCost } from '../../schemas/types.generated.ts';
-import { modelName } from '../../platform/env-table.ts';
+import { processSettings } from '../../platform/env-table.ts';
 import type { Db } from '../db.ts';
 
 export type RunStatus = 'requested' | 'training' | 'trained' | 'evaluated' | 'promoted' | 'rejected' | 'failed' | 'unknown';
@@ -193,9 +193,9 @@ export async function listModels(db: Db, options: ListOptions = {}): Promise<{ c
   );
 }
 
-/** The model name a query means when it names none: $VITRINA_MODEL_NAME or "vitrina". */
+/** The model name a query means when it names none: the process's VITRINA_MODEL_NAME ("vitrina"). */
 export function defaultModelName(): string {
-  return modelName();
+  return processSettings().VITRINA_MODEL_NAME;
 }
 
 /** GET /api/v1/models/:version: lineage, every evaluation (metrics history) and its promotions. */

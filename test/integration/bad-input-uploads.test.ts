@@ -6,6 +6,7 @@
 import t from 'tap';
 import sharp from 'sharp';
 import { createRuntime } from '../../runtime/runtime.ts';
+import { processSettings } from '../../platform/env-table.ts';
 import { imageLimits } from '../../platform/image-rules.ts';
 import { buckets } from '../../platform/s3.ts';
 import { colourImage, dispatcherDeadLetters, startTestDispatcher, uploadBlueAndWait } from './dispatcher-fixtures.ts';
@@ -18,7 +19,7 @@ interface BadObject {
 }
 
 async function badObjects(): Promise<BadObject[]> {
-  const limit = imageLimits().uploadLimitBytes;
+  const limit = imageLimits(processSettings()).uploadLimitBytes;
   const jpeg = await colourImage({ r: 120, g: 60, b: 30 });
   const png = await sharp({ create: { width: 60, height: 80, channels: 3, background: '#3355aa' } }).png().toBuffer();
   const gif = await sharp({ create: { width: 60, height: 80, channels: 3, background: '#aa5533' } }).gif().toBuffer();

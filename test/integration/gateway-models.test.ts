@@ -9,6 +9,7 @@ import { createRuntime } from '../../runtime/runtime.ts';
 import { buildGateway } from '../../gateway/index.ts';
 import { modelRoutes } from '../../gateway/plugins/models.ts';
 import { adminGuard, adminIdentity } from '../../mlops/admin-token.ts';
+import { loadSettings, type Settings } from '../../platform/env-table.ts';
 import { ConflictError, NotFoundError } from '../../platform/errors.ts';
 import { requestTraining } from '../../mlops/requests.ts';
 import { readToEnd } from '../../streams/read-to-end.ts';
@@ -81,19 +82,14 @@ t.test('model registry routes read the projection; admin commands need the token
 t.test('a weak configured admin token stops the gateway from starting; the README names admin routes that exist', async (t) => {
   const rt = createRuntime('test-gateway-models-start');
   t.teardown(() => rt.close());
-  const before = process.env.VITRINA_ADMIN_TOKEN;
-  t.teardown(() => {
-    if (before === undefined) delete process.env.VITRINA_ADMIN_TOKEN;
-    else process.env.VITRINA_ADMIN_TOKEN = before;
-  });
+  // The settings a command reads once from its environment, with VITRINA_ADMIN_TOKEN set.
+  const withToken = (token: string): Settings => loadSettings({ ...process.env, VITRINA_ADMIN_TOKEN: token });
   for (const weak of ['secret', 'x'.repeat(40), '123412341234123412341234']) {
-    process.env.VITRINA_ADMIN_TOKEN = weak;
-    t.throws(() => adminPlugins(rt), /VITRINA_ADMIN_TOKEN is too weak/, `"${weak.slice(0, 12)}..." is refused at start-up`);
+    t.throws(() => adminPlugins(rt, withToken(weak)), /VITRINA_ADMIN_TOKEN is too weak/, `"${weak.slice(0, 12)}..." is refused at start-up`);
   }
-  process.env.VITRINA_ADMIN_TOKEN = crypto.randomBytes(16).toString('hex');
   const app = Fastify();
   t.teardown(() => app.close());
-  for (const { plugin, prefix, options } of adminPlugins(rt)) await app.register(plugin, { ...options, prefix });
+  for (const { plugin, prefix, options } of adminPlugins(rt, withToken(crypto.randomBytes(16).toString('hex')))) await app.register(plugin, { ...options, prefix });
 
   const readme = fs.readFileSync(new URL('../../gateway/README.md', import.meta.url), 'utf8');
   t.notMatch(readme, /\/api\/v1\/admin\b/, 'no /api/v1/admin path (there is none)');
@@ -108,19 +104,11 @@ t.test('a weak configured admin token stops the gateway from starting; the READM
 t.test('admin commands in the whole gateway are not cut by the 4 s deadline meant for searches', async (t) => {
   const rt = createRuntime('test-gateway-models-deadline');
   t.teardown(() => rt.close());
-  const before = { token: process.env.VITRINA_ADMIN_TOKEN, model: process.env.VITRINA_MODEL_NAME };
-  t.teardown(() => {
-    for (const [name, value] of [['VITRINA_ADMIN_TOKEN', before.token], ['VITRINA_MODEL_NAME', before.model]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  });
   const token = crypto.randomBytes(16).toString('hex');
-  process.env.VITRINA_ADMIN_TOKEN = token;
-  process.env.VITRINA_MODEL_NAME = `test-${crypto.randomBytes(4).toString('hex')}`;
+  const settings = loadSettings({ ...process.env, VITRINA_ADMIN_TOKEN: token, VITRINA_MODEL_NAME: `test-${crypto.randomBytes(4).toString('hex')}` });
   // The admin routes use neither the search core nor the model server.
   const unused = {} as never;
-  const app = await buildGateway({ search: unused, encoder: unused, s3: rt.s3 }, { plugins: adminPlugins(rt) });
+  const app = await buildGateway({ search: unused, encoder: unused, s3: rt.s3 }, { plugins: adminPlugins(rt, settings) });
   t.teardown(() => app.close());
   const began = Date.now();
   // A rollback reads the whole promotions log before it can say there is nothing to roll back to.

@@ -42,6 +42,7 @@ import { SearchCore } from '../../projections/embeddings/search.ts';
 import { createEncoderClient } from '../../proto/client.ts';
 import type { ProductIngested } from '../../schemas/types.generated.ts';
 import { loadConfig } from '../../platform/config.ts';
+import { loadSettings } from '../../platform/env-table.ts';
 import { buckets, ensureBucket } from '../../platform/s3.ts';
 import { ensureTopics, topics } from '../../streams/topics.ts';
 import { idBase, startGroupAtEnd, uniqueGroup, waitFor } from './fixtures.ts';
@@ -69,20 +70,6 @@ function patternImage(n: number): Promise<Buffer> {
   return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
 }
 
-
-/** Runs `work` with environment variables set, restoring them after (the gateway's plugins read them when built). */
-async function withEnv<T>(vars: Record<string, string>, work: () => Promise<T>): Promise<T> {
-  const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await work();
-  } finally {
-    for (const [k, v] of Object.entries(before)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
 
 t.test('searches never fail, come back empty or mix versions through a promotion and a rollback', async (t) => {
   const started = Date.now();
@@ -168,11 +155,14 @@ t.test('searches never fail, come back empty or mix versions through a promotion
     },
     describe: (version) => gatewayClient.describe(version),
   };
-  const app = await withEnv({ VITRINA_MODEL_NAME: modelName, VITRINA_ADMIN_TOKEN: token }, async () =>
-    // Pages are checked against the raw vector ranking; query understanding (its own tests) would
-    // read "blue", "jeans" and "red" in the searchers' queries as filters. It checks that every answer
-    // was embedded by the version it names, so the gateway keeps no query embeddings here.
-    buildGateway({ search: new SearchCore(db, { namespace }), encoder, s3: rt.s3 }, { plugins: adminPlugins(rt), graphqlExtensions: adminGraphqlExtensions(rt), understandQueries: false, queryEmbeddingCacheSize: 0 }),
+  // The gateway's admin plugins take the model name and token from the settings a command reads once.
+  const settings = loadSettings({ ...process.env, VITRINA_MODEL_NAME: modelName, VITRINA_ADMIN_TOKEN: token });
+  // Pages are checked against the raw vector ranking; query understanding (its own tests) would
+  // read "blue", "jeans" and "red" in the searchers' queries as filters. It checks that every answer
+  // was embedded by the version it names, so the gateway keeps no query embeddings here.
+  const app = await buildGateway(
+    { search: new SearchCore(db, { namespace }), encoder, s3: rt.s3 },
+    { plugins: adminPlugins(rt, settings), graphqlExtensions: adminGraphqlExtensions(rt, settings), understandQueries: false, queryEmbeddingCacheSize: 0 },
   );
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { loadConfig } from '../../platform/config.ts';
-import { ENV_TABLE, envTableMarkdown, loadSettings, modelName } from '../../platform/env-table.ts';
+import { ENV_TABLE, envTableMarkdown, loadSettings, TABLE_DEFAULTS } from '../../platform/env-table.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SKIP = new Set(['node_modules', '.git', 'test', 'coverage', '.tap']);
@@ -39,6 +39,16 @@ t.test('every VITRINA_* variable the code names is in the table, and every entry
   t.equal(names.size, ENV_TABLE.length, 'no variable is listed twice');
 });
 
+t.test('only the entry points and the exceptions named in env-table.ts read process.env', async (t) => {
+  const header = text.get(path.join('platform', 'env-table.ts'))!.split('\nimport ')[0]!;
+  const allowed = [...header.matchAll(/`([\w./-]+\.ts)`/g)].map((m) => m[1]!);
+  t.ok(allowed.length >= 10, `env-table.ts's header names the allowed readers (${allowed.length})`);
+  for (const file of allowed) t.ok(text.has(file), `${file}, named in the header, exists`);
+  const readers = [...text.entries()].filter(([, body]) => /\bprocess\.env\b/.test(body.replace(/^\s*(\/\/|\*).*$/gm, ''))).map(([file]) => file).sort();
+  t.same(readers.filter((file) => !allowed.includes(file)), [], 'no other module reads process.env: it takes the settings its entry point read once');
+  t.ok(readers.length <= 20, `${readers.length} files read process.env`);
+});
+
 t.test('the README lists exactly the table, as generated from it', async (t) => {
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const section = readme.split(/^## Configuration$/m)[1]?.split(/^## /m)[0] ?? '';
@@ -54,8 +64,8 @@ t.test('one default per variable, parsed by its type', async (t) => {
   t.equal(defaults.VITRINA_GATEWAY_PORT, 8080);
   t.equal(defaults.VITRINA_TINY_MODELS, false);
   t.equal(defaults.VITRINA_ADMIN_TOKEN, undefined, 'no default: unset');
-  t.equal(modelName({}), 'vitrina');
-  t.equal(modelName({ VITRINA_MODEL_NAME: 'm2' }), 'm2');
+  t.same(TABLE_DEFAULTS, defaults, 'TABLE_DEFAULTS is the table read with nothing set');
+  t.equal(loadSettings({ VITRINA_MODEL_NAME: 'm2' }).VITRINA_MODEL_NAME, 'm2');
   t.equal(loadSettings({ VITRINA_GATEWAY_PORT: '9090' }).VITRINA_GATEWAY_PORT, 9090);
   t.equal(loadSettings({ VITRINA_TINY_MODELS: 'yes' }).VITRINA_TINY_MODELS, true);
   t.throws(() => loadSettings({ VITRINA_GATEWAY_PORT: 'eighty' }), /VITRINA_GATEWAY_PORT must be a positive integer, got "eighty"/);

@@ -3,14 +3,16 @@
 import type * as Minio from 'minio';
 import t from 'tap';
 import { buildGateway } from '../../gateway/app.ts';
+import { loadGatewayOptions } from '../../gateway/config.ts';
 import type { Encoder, SearchBackend } from '../../gateway/core.ts';
 
 const never = <T>(): T => new Proxy({}, { get: () => () => new Promise(() => undefined) }) as T;
 
 t.test('a request stuck on a dependency is answered 503 with Retry-After at the deadline', async (t) => {
-  process.env.VITRINA_REQUEST_DEADLINE_MS = '300';
-  t.teardown(() => void delete process.env.VITRINA_REQUEST_DEADLINE_MS);
-  const app = await buildGateway({ search: never<SearchBackend>(), encoder: never<Encoder>(), s3: never<Minio.Client>() });
+  // What `VITRINA_REQUEST_DEADLINE_MS=300` gives a gateway a command starts (gatewayOptionsFrom of its settings).
+  const { requestDeadlineMs } = loadGatewayOptions({ VITRINA_REQUEST_DEADLINE_MS: '300' });
+  t.equal(requestDeadlineMs, 300);
+  const app = await buildGateway({ search: never<SearchBackend>(), encoder: never<Encoder>(), s3: never<Minio.Client>() }, { requestDeadlineMs });
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ident, type Db } from '../projections/db.ts';
 import { DEFAULT_NAMESPACE, tableNames } from '../projections/embeddings/names.ts';
+import { attributesFromRow, NAME_ATTRIBUTE, PRODUCT_ATTRIBUTES, type ProductAttributes } from '../schemas/product-attributes.ts';
 
 export interface LiveTable {
   version: string;
@@ -17,14 +18,8 @@ export interface LiveTable {
   rows: number;
 }
 
-export interface SampleProduct {
-  id: number;
-  name: string;
-  gender: string | null;
-  masterCategory: string | null;
-  articleType: string | null;
-  baseColour: string | null;
-}
+/** A sampled product: its id, its display name, and its attributes as the events name them. */
+export type SampleProduct = { id: number; name: string } & ProductAttributes;
 
 export interface NlQuery {
   text: string;
@@ -54,13 +49,13 @@ export async function liveTable(db: Db, namespace = DEFAULT_NAMESPACE): Promise<
 
 /** `count` products of the live table with a name and an image embedding, in an order fixed by the seed. */
 export async function sampleProducts(db: Db, table: LiveTable, count: number, seed: string): Promise<SampleProduct[]> {
-  const { rows } = await db.query<{ product_id: number; display_name: string; gender: string | null; master_category: string | null; article_type: string | null; base_colour: string | null }>(
-    `SELECT product_id, display_name, gender, master_category, article_type, base_colour FROM ${ident(table.view)}
+  const { rows } = await db.query<Record<string, unknown> & { product_id: number }>(
+    `SELECT product_id, ${PRODUCT_ATTRIBUTES.map((a) => a.column).join(', ')} FROM ${ident(table.view)}
      WHERE display_name IS NOT NULL AND image_embedding IS NOT NULL AND text_embedding IS NOT NULL
      ORDER BY md5($1 || product_id::text), product_id LIMIT $2`,
     [seed, count],
   );
-  return rows.map((r) => ({ id: r.product_id, name: r.display_name, gender: r.gender, masterCategory: r.master_category, articleType: r.article_type, baseColour: r.base_colour }));
+  return rows.map((r) => ({ id: r.product_id, name: r[NAME_ATTRIBUTE.column] as string, ...attributesFromRow(r) }));
 }
 
 /** A product's stored vector (image or name embedding) of the live table. */

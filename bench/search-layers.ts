@@ -6,7 +6,7 @@
 // validation, encode, search, shaping). The difference between two rows is what a layer costs.
 import pg from 'pg';
 import { createPool, ident } from '../projections/db.ts';
-import { SearchCore } from '../projections/embeddings/search.ts';
+import { PRODUCT_COLUMNS, SearchCore } from '../projections/embeddings/search.ts';
 import { vectorLiteral } from '../projections/embeddings/vectors.ts';
 import type { EncoderClient } from '../proto/client.ts';
 import type { LiveTable } from './search-inputs.ts';
@@ -30,7 +30,7 @@ export interface LayerRow extends LatencySummary {
 /** SearchCore's first-round statement for k = 10 (LIMIT offset + k + 1), then its re-sort by (distance, id). */
 function nearestSql(view: string): string {
   return `SELECT * FROM (
-      SELECT product_id, display_name, gender, master_category, sub_category, article_type, base_colour, season, usage, year, image_key,
+      SELECT ${PRODUCT_COLUMNS},
              image_embedding <=> $1::vector AS distance FROM ${ident(view)}
       WHERE image_embedding IS NOT NULL ORDER BY image_embedding <=> $1::vector LIMIT 11
     ) c ORDER BY distance, product_id`;

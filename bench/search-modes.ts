@@ -11,19 +11,14 @@
 import { accuracyAtK, groupAccuracyAtK } from '../processors/evaluator/metrics.ts';
 import type { Ranked } from '../processors/evaluator/exact-search.ts';
 import { SEARCH_MODES, type SearchMode } from '../gateway/config.ts';
+import type { ProductAttributesView } from '../schemas/product-attributes.ts';
 import { matchesNlQuery, titleHalf, type NlQuery, type SampleProduct } from './search-inputs.ts';
 import { nowMs, percentile, round } from './search-measure.ts';
 
 const K = 10;
 
-interface HitProduct {
-  id: number;
-  name: string | null;
-  gender: string | null;
-  masterCategory: string | null;
-  articleType: string | null;
-  baseColour: string | null;
-}
+/** A hit's product as REST answers it. */
+type HitProduct = { id: number } & ProductAttributesView;
 
 export interface ModeResult {
   mode: SearchMode;

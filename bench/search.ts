@@ -14,7 +14,7 @@ import os from 'node:os';
 import { createRuntime } from '../runtime/runtime.ts';
 import { DEFAULT_SEARCH_MODE } from '../gateway/config.ts';
 import { ident } from '../projections/db.ts';
-import type { SearchFilters } from '../projections/embeddings/filters.ts';
+import { filterConditions, type SearchFilters } from '../projections/embeddings/filters.ts';
 import { SearchCore } from '../projections/embeddings/search.ts';
 import { createEncoderClient, type EncoderClient } from '../proto/client.ts';
 import { writeResult } from './report.ts';
@@ -75,12 +75,16 @@ async function embedAll<T>(items: T[], embed: (batch: T[]) => Promise<{ vectors:
   return out;
 }
 
+/** How many products of the live table each filter case keeps, counted with the search core's own filter SQL. */
 async function filterCounts(rt: ReturnType<typeof createRuntime>, table: LiveTable): Promise<Record<string, number>> {
-  const { rows } = await rt.db.query<{ men: string; jeans: string; maroon: string; total: string }>(
-    `SELECT count(*) AS total, count(*) FILTER (WHERE gender = 'Men') AS men, count(*) FILTER (WHERE article_type = 'Jeans') AS jeans, count(*) FILTER (WHERE base_colour = 'Maroon') AS maroon FROM ${ident(table.view)}`,
-  );
-  const r = rows[0]!;
-  return { none: Number(r.total), 'gender=Men': Number(r.men), 'articleType=Jeans': Number(r.jeans), 'baseColour=Maroon': Number(r.maroon) };
+  const cases = Object.entries(FILTERS);
+  const params: unknown[] = [];
+  const counts = cases.map(([, filters], i) => {
+    const where = filterConditions(filters, params);
+    return `count(*)${where.length > 0 ? ` FILTER (WHERE ${where.join(' AND ')})` : ''} AS c${i}`;
+  });
+  const { rows } = await rt.db.query<Record<string, string>>(`SELECT ${counts.join(', ')} FROM ${ident(table.view)}`, params);
+  return Object.fromEntries(cases.map(([name], i) => [name, Number(rows[0]![`c${i}`])]));
 }
 
 export async function benchSearch(options: SearchBenchOptions = {}): Promise<Record<string, unknown>> {

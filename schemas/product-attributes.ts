@@ -1,9 +1,10 @@
 // The product attributes, declared once: each one's field in the events (ProductIngested.avsc and
 // ProductEmbedded.avsc, the wire contract, spell them the same; test/unit/product-attributes.test.ts
 // checks it), its column in the products and embeddings tables, its header in styles.csv, its name
-// in the REST and GraphQL product, its type, and whether a search filters and counts facets by it.
-// The CSV parser, the projections' columns and upserts, the search filters, the gateway's JSON
-// schemas and the GraphQL SDL all take theirs from here.
+// in the REST and GraphQL product, its label in the web UI, its type, and whether a search filters
+// and counts facets by it. The CSV parser, the projections' columns and upserts, the search filters,
+// the gateway's JSON schemas, the GraphQL SDL and the web UI (gateway/ui/attributes.ts serves it
+// the list) all take theirs from here.
 
 export type AttributeType = 'string' | 'int';
 
@@ -16,6 +17,8 @@ export interface AttributeSpec {
   readonly csv: string;
   /** Its name in the REST and GraphQL product. */
   readonly api: string;
+  /** What the web UI calls it (filter panel, chips, product page). */
+  readonly label: string;
   readonly type: AttributeType;
   /** A search may be narrowed to (or exclude, or boost) some of its values. */
   readonly filterable: boolean;
@@ -29,15 +32,15 @@ export interface AttributeSpec {
 
 /** Every product attribute, in the order of styles.csv and of ProductIngested (after the id). */
 export const PRODUCT_ATTRIBUTES = [
-  { field: 'gender', column: 'gender', csv: 'gender', api: 'gender', type: 'string', filterable: true, facet: true, plural: 'genders' },
-  { field: 'masterCategory', column: 'master_category', csv: 'masterCategory', api: 'masterCategory', type: 'string', filterable: true, facet: true, plural: 'master categories' },
-  { field: 'subCategory', column: 'sub_category', csv: 'subCategory', api: 'subCategory', type: 'string', filterable: true, facet: true, plural: 'sub-categories' },
-  { field: 'articleType', column: 'article_type', csv: 'articleType', api: 'articleType', type: 'string', filterable: true, facet: true, plural: 'article types' },
-  { field: 'baseColour', column: 'base_colour', csv: 'baseColour', api: 'baseColour', type: 'string', filterable: true, facet: true, plural: 'base colours' },
-  { field: 'season', column: 'season', csv: 'season', api: 'season', type: 'string', filterable: true, facet: true, plural: 'seasons' },
-  { field: 'year', column: 'year', csv: 'year', api: 'year', type: 'int', filterable: true, facet: true, plural: 'years' },
-  { field: 'usage', column: 'usage', csv: 'usage', api: 'usage', type: 'string', filterable: true, facet: true, plural: 'usages' },
-  { field: 'productDisplayName', column: 'display_name', csv: 'productDisplayName', api: 'name', type: 'string', filterable: false, facet: false, description: 'the product display name' },
+  { field: 'gender', column: 'gender', csv: 'gender', api: 'gender', label: 'Gender', type: 'string', filterable: true, facet: true, plural: 'genders' },
+  { field: 'masterCategory', column: 'master_category', csv: 'masterCategory', api: 'masterCategory', label: 'Category', type: 'string', filterable: true, facet: true, plural: 'master categories' },
+  { field: 'subCategory', column: 'sub_category', csv: 'subCategory', api: 'subCategory', label: 'Sub-category', type: 'string', filterable: true, facet: true, plural: 'sub-categories' },
+  { field: 'articleType', column: 'article_type', csv: 'articleType', api: 'articleType', label: 'Article type', type: 'string', filterable: true, facet: true, plural: 'article types' },
+  { field: 'baseColour', column: 'base_colour', csv: 'baseColour', api: 'baseColour', label: 'Colour', type: 'string', filterable: true, facet: true, plural: 'base colours' },
+  { field: 'season', column: 'season', csv: 'season', api: 'season', label: 'Season', type: 'string', filterable: true, facet: true, plural: 'seasons' },
+  { field: 'year', column: 'year', csv: 'year', api: 'year', label: 'Year', type: 'int', filterable: true, facet: true, plural: 'years' },
+  { field: 'usage', column: 'usage', csv: 'usage', api: 'usage', label: 'Usage', type: 'string', filterable: true, facet: true, plural: 'usages' },
+  { field: 'productDisplayName', column: 'display_name', csv: 'productDisplayName', api: 'name', label: 'Name', type: 'string', filterable: false, facet: false, description: 'the product display name' },
 ] as const satisfies readonly AttributeSpec[];
 
 export type ProductAttribute = (typeof PRODUCT_ATTRIBUTES)[number];

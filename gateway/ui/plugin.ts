@@ -3,11 +3,13 @@
 // URL; assets are served under <prefix>/ui/. The UI only calls the public REST API (/api/v1).
 //
 // Register it with buildGateway's `plugins` option ({ plugin: uiPlugin }) or app.register.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { ATTRIBUTES_MODULE, attributesModule } from './attributes.ts';
 
 /** The folder of the UI's files. */
 export const UI_ROOT = fileURLToPath(new URL('./public/', import.meta.url));
@@ -78,4 +80,14 @@ export const uiPlugin: FastifyPluginAsync<UiPluginOptions> = async (app, options
   for (const url of UI_PAGES) {
     app.get(url, { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
   }
+
+  // The product attributes, written from their one declaration (attributes.ts), revalidated like the files.
+  const attributes = attributesModule();
+  const attributesTag = `"${crypto.createHash('sha256').update(attributes).digest('base64url').slice(0, 22)}"`;
+  app.get(`${UI_ASSETS}${ATTRIBUTES_MODULE}`, { schema: { hide: true } }, async (request, reply) => {
+    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
+    reply.header('Cache-Control', 'no-cache').header('ETag', attributesTag);
+    if (request.headers['if-none-match'] === attributesTag) return reply.code(304).send();
+    return reply.type('text/javascript; charset=utf-8').send(attributes);
+  });
 };

@@ -13,7 +13,7 @@
 import type { Db, DbClient } from '../db.ts';
 import { ident, inTransaction } from '../db.ts';
 import { processSettings } from '../../platform/env-table.ts';
-import { VIEW_ATTRIBUTES, type ProductAttributesView } from '../../schemas/product-attributes.ts';
+import { FILTER_ATTRIBUTES, VIEW_ATTRIBUTES, type ProductAttributesView } from '../../schemas/product-attributes.ts';
 import { productById } from '../products/queries.ts';
 import { DimensionMismatchError, ProductNotFoundError, SearchUnavailableError, UnknownModelVersionError } from './errors.ts';
 import { boostCount, excludeConditions, FILTER_COLUMNS, FILTER_NAMES, filterConditions, type SearchFilters } from './filters.ts';
@@ -76,7 +76,7 @@ interface Target {
 /** A row of a version table as the searches select it (PRODUCT_COLUMNS). */
 type ProductRow = Record<string, unknown> & { product_id: number; image_key: string | null };
 
-const PRODUCT_COLUMNS = ['product_id', ...VIEW_ATTRIBUTES.map((a) => a.column), 'image_key'].join(', ');
+export const PRODUCT_COLUMNS = ['product_id', ...VIEW_ATTRIBUTES.map((a) => a.column), 'image_key'].join(', ');
 
 function viewOf(r: ProductRow): ProductView {
   const view: Record<string, unknown> = { id: r.product_id };
@@ -217,7 +217,7 @@ export class SearchCore {
       }
       const p = await productById(client, id);
       if (!p) return undefined;
-      return { id: p.id, name: p.displayName, gender: p.gender, masterCategory: p.masterCategory, subCategory: p.subCategory, articleType: p.articleType, baseColour: p.baseColour, season: p.season, usage: p.usage, year: p.year, imageKey: p.imageNormalizedKey };
+      return { id: p.id, name: p.displayName, ...Object.fromEntries(FILTER_ATTRIBUTES.map((a) => [a.api, p[a.field]])), imageKey: p.imageNormalizedKey } as ProductView;
     } finally {
       client.release();
     }

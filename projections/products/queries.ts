@@ -1,30 +1,25 @@
 // What other modules read from the products projection: the one place outside projection.ts whose
 // SQL names its view `products`. A processor or another projection that needs the catalog imports
 // these functions, so the dependency shows in the import graph.
+import { FILTER_ATTRIBUTES, NAME_ATTRIBUTE, type ProductAttributes } from '../../schemas/product-attributes.ts';
 import type { Db, DbClient } from '../db.ts';
 
 type Queryable = Db | DbClient;
 
-/** A product as the live generation stores it. */
-export interface StoredProduct {
-  id: number;
-  displayName: string | null;
-  gender: string | null;
-  masterCategory: string | null;
-  subCategory: string | null;
-  articleType: string | null;
-  baseColour: string | null;
-  season: string | null;
-  usage: string | null;
-  year: number | null;
+/** A product as the live generation stores it: its attributes (schemas/product-attributes.ts; the display name as displayName) and its image. */
+export type StoredProduct = { id: number; displayName: string | null } & Omit<ProductAttributes, 'productDisplayName'> & {
   imageNormalizedKey: string;
   datasetSnapshot: string;
-}
+};
 
 /** The columns, named as StoredProduct's fields (pg returns int and text as numbers and strings). */
-const COLUMNS = `id, display_name AS "displayName", gender, master_category AS "masterCategory", sub_category AS "subCategory",
-  article_type AS "articleType", base_colour AS "baseColour", season, usage, year,
-  image_normalized_key AS "imageNormalizedKey", dataset_snapshot AS "datasetSnapshot"`;
+const COLUMNS = [
+  'id',
+  `${NAME_ATTRIBUTE.column} AS "displayName"`,
+  ...FILTER_ATTRIBUTES.map((a) => `${a.column} AS "${a.field}"`),
+  'image_normalized_key AS "imageNormalizedKey"',
+  'dataset_snapshot AS "datasetSnapshot"',
+].join(', ');
 
 /** Whether the projection has a live generation (its view exists). */
 async function exists(db: Queryable): Promise<boolean> {

@@ -58,7 +58,7 @@ t.test("the recipe's NL queries, judged as the recipe judges them", async (t) =>
 });
 
 t.test('result lists become a Ranked the evaluator metrics read', async (t) => {
-  const p = (id: number, name: string, articleType: string) => ({ id, name, gender: 'Men', masterCategory: 'Apparel', articleType, baseColour: 'Blue' });
+  const p = (id: number, name: string, articleType: string) => ({ id, name, gender: 'Men', masterCategory: 'Apparel', subCategory: null, articleType, baseColour: 'Blue', season: null, usage: null, year: null });
   const lists = [
     [p(1, 'a', 'Shirts'), p(2, 'b', 'Jeans'), p(3, 'c', 'Shirts')],
     [p(5, 'x', 'Jeans')], // a short list: padded with -1

@@ -9,7 +9,10 @@ import type * as Minio from 'minio';
 import t from 'tap';
 import type { Encoder, SearchBackend } from '../../gateway/core.ts';
 import { buildGateway } from '../../gateway/index.ts';
+import { ATTRIBUTES_MODULE, attributesModule } from '../../gateway/ui/attributes.ts';
 import { UI_CONTENT_SECURITY_POLICY, UI_PAGES, UI_ROOT, uiPlugin } from '../../gateway/ui/plugin.ts';
+import { UNDERSTOOD_ATTRIBUTES } from '../../projections/embeddings/understand.ts';
+import { FILTER_ATTRIBUTES } from '../../schemas/product-attributes.ts';
 
 async function bareApp(prefix?: string) {
   const app = Fastify();
@@ -66,11 +69,29 @@ t.test('every module the pages import exists and is served', async (t) => {
     t.notMatch(source, /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, `${file} loads nothing remote`);
     t.notMatch(source, /\.innerHTML\s*=|insertAdjacentHTML|document\.write/, `${file} never parses strings as HTML`);
     for (const [, spec] of source.matchAll(/^import[^'"]*['"](\.\/[^'"]+)['"]/gm)) {
-      t.ok(fs.existsSync(path.join(jsDir, spec!)), `${file} imports ${spec}, which exists`);
+      const written = `js/${spec!.slice(2)}` === ATTRIBUTES_MODULE; // the plugin writes it from the declaration
+      t.ok(written || fs.existsSync(path.join(jsDir, spec!)), `${file} imports ${spec}, which exists`);
       const res = await app.inject({ url: `/ui/js/${spec!.slice(2)}` });
       t.equal(res.statusCode, 200, `${spec} is served`);
     }
   }
+});
+
+t.test('the attributes module is written from the one declaration and revalidated like the files', async (t) => {
+  const app = await bareApp('/shop');
+  t.teardown(() => app.close());
+  t.notOk(fs.existsSync(path.join(UI_ROOT, ATTRIBUTES_MODULE)), 'no copy of it on disk');
+  const res = await app.inject({ url: `/shop/ui/${ATTRIBUTES_MODULE}` });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /^text\/javascript/);
+  t.equal(res.headers['cache-control'], 'no-cache');
+  t.equal(res.headers['x-content-type-options'], 'nosniff');
+  t.equal(res.body, attributesModule());
+  const listed = JSON.parse(res.body.slice(res.body.indexOf('['), res.body.lastIndexOf(']') + 1)) as Array<{ name: string; label: string; facet: boolean; understood: boolean }>;
+  t.same(listed.map((a) => [a.name, a.label, a.facet]), FILTER_ATTRIBUTES.map((a) => [a.api, a.label, a.facet]), 'every filter attribute, its API name, label and facet, in the panel order');
+  t.same(listed.filter((a) => a.understood).map((a) => a.name).sort(), [...UNDERSTOOD_ATTRIBUTES].sort(), 'the attributes ignore= takes');
+  const again = await app.inject({ url: `/shop/ui/${ATTRIBUTES_MODULE}`, headers: { 'if-none-match': String(res.headers.etag) } });
+  t.equal(again.statusCode, 304, 'revalidates to 304');
 });
 
 t.test('under a prefix, the page base and the assets follow it', async (t) => {

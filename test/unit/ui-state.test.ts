@@ -1,8 +1,23 @@
 // The browser modules' pure parts, imported straight into Node: the search state and its URL,
 // the API query built from it, formatting, the chart scale and the choice of headline metrics.
+// The modules are copied to a folder of their own beside the attributes module the gateway serves
+// them (written from schemas/product-attributes.ts), as a browser finds them under ui/js/.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import t from 'tap';
+import { ATTRIBUTES_MODULE, attributesModule } from '../../gateway/ui/attributes.ts';
+import { UI_ROOT } from '../../gateway/ui/plugin.ts';
+import { UNDERSTOOD_ATTRIBUTES } from '../../projections/embeddings/understand.ts';
+import { FILTER_ATTRIBUTES } from '../../schemas/product-attributes.ts';
 
-const load = async <T>(file: string): Promise<T> => (await import(new URL(`../../gateway/ui/public/js/${file}`, import.meta.url).href)) as T;
+const served = fs.mkdtempSync(path.join(os.tmpdir(), 'vitrina-ui-'));
+fs.cpSync(UI_ROOT, served, { recursive: true });
+fs.writeFileSync(path.join(served, ATTRIBUTES_MODULE), attributesModule());
+fs.writeFileSync(path.join(served, 'package.json'), '{"type": "module"}\n'); // ES modules, as the browser loads them
+t.teardown(() => fs.rmSync(served, { recursive: true, force: true }));
+const load = async <T>(file: string): Promise<T> => (await import(pathToFileURL(path.join(served, 'js', file)).href)) as T;
 
 type Filters = Record<string, string[]>;
 interface SearchState {
@@ -27,6 +42,15 @@ interface StateModule {
 }
 
 const state = await load<StateModule>('state.js');
+
+t.test('the filters, their labels, the facets asked for and ignore= follow the declaration the gateway serves', async (t) => {
+  const ui = await load<StateModule & { FILTER_LABELS: Record<string, string>; resultSetParams(state: SearchState): URLSearchParams }>('state.js');
+  t.same(ui.FILTERS, FILTER_ATTRIBUTES.map((a) => a.api), 'the filter panel lists every filter attribute, in the declaration order');
+  t.same(ui.FILTER_LABELS, Object.fromEntries(FILTER_ATTRIBUTES.map((a) => [a.api, a.label])));
+  t.equal(ui.resultSetParams(ui.parseSearch('?q=red+dress')).get('facets'), FILTER_ATTRIBUTES.filter((a) => a.facet).map((a) => a.api).join(','));
+  const ignored = ui.parseSearch(`?q=red+dress&${[...FILTER_ATTRIBUTES.map((a) => a.api), 'nope'].map((n) => `ignore=${n}`).join('&')}`) as SearchState & { ignore?: string[] };
+  t.same([...(ignored.ignore ?? [])].sort(), [...UNDERSTOOD_ATTRIBUTES].sort(), 'ignore= keeps the attributes query understanding reads, nothing else');
+});
 
 t.test('the URL round-trips the search state', async (t) => {
   const parsed = state.parseSearch('?q=blue+shirt&mode=hybrid&articleType=Shirts&gender=Men&articleType=Tshirts&year=2012&k=48&page=3');

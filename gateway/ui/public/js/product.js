@@ -3,9 +3,8 @@
 import { api, isAbort } from './api.js';
 import { attributeLine, emptyState, errorState, loading, productGrid, productImage, skeletonGrid } from './components.js';
 import { announce, h, replace } from './dom.js';
-import { FILTER_LABELS, formatSearch, emptyState as emptySearch } from './state.js';
+import { FILTER_LABELS, FILTERS, formatSearch, emptyState as emptySearch } from './state.js';
 
-const ATTRIBUTES = ['gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'usage', 'year'];
 const SIMILAR_K = 12;
 
 export const productView = {
@@ -75,7 +74,7 @@ class ProductPage {
           h(
             'dl',
             { class: 'attributes' },
-            ATTRIBUTES.map((key) => [h('dt', {}, FILTER_LABELS[key]), h('dd', {}, product[key] === null || product[key] === undefined ? '—' : String(product[key]))]),
+            FILTERS.map((key) => [h('dt', {}, FILTER_LABELS[key]), h('dd', {}, product[key] === null || product[key] === undefined ? '—' : String(product[key]))]),
             h('dt', {}, 'Product id'),
             h('dd', {}, String(product.id)),
           ),

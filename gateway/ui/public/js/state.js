@@ -1,19 +1,17 @@
 // The search state and the URL that holds it: /?q=blue+shirt&mode=hybrid&gender=Men&page=2.
-// Pure functions (no DOM), so the unit tests import this module directly.
+// Pure functions (no DOM), so the unit tests import this module directly (beside the attributes
+// module the gateway writes: test/unit/ui-state.test.ts).
 
-/** The filter attributes of the REST API, in the order the filter panel shows them. */
-export const FILTERS = ['gender', 'masterCategory', 'subCategory', 'articleType', 'baseColour', 'season', 'usage', 'year'];
+import { FILTER_ATTRIBUTES } from './attributes.js';
 
-export const FILTER_LABELS = {
-  gender: 'Gender',
-  masterCategory: 'Category',
-  subCategory: 'Sub-category',
-  articleType: 'Article type',
-  baseColour: 'Colour',
-  season: 'Season',
-  usage: 'Usage',
-  year: 'Year',
-};
+/** The filter attributes of the REST API, in the order the filter panel shows them (the gateway serves the list: attributes.js). */
+export const FILTERS = FILTER_ATTRIBUTES.map((a) => a.name);
+
+export const FILTER_LABELS = Object.fromEntries(FILTER_ATTRIBUTES.map((a) => [a.name, a.label]));
+
+/** The attributes a text search counts (facets=...), and those query understanding reads (ignore=... takes them). */
+const FACETS = FILTER_ATTRIBUTES.filter((a) => a.facet).map((a) => a.name);
+const UNDERSTOOD = FILTER_ATTRIBUTES.filter((a) => a.understood).map((a) => a.name);
 
 export const MODES = ['vector', 'hybrid', 'name'];
 export const PAGE_SIZES = [24, 48, 96];
@@ -57,7 +55,7 @@ export function parseSearch(search) {
     const values = [...new Set(params.getAll(name).map((v) => v.trim()).filter((v) => v.length > 0))];
     if (values.length > 0) state.filters[name] = values;
   }
-  const ignore = [...new Set(params.getAll('ignore'))].filter((v) => FILTERS.includes(v) && v !== 'year');
+  const ignore = [...new Set(params.getAll('ignore'))].filter((v) => UNDERSTOOD.includes(v));
   if (ignore.length > 0) state.ignore = ignore;
   if (params.get('variants') === 'all') state.allVariants = true;
   return state;
@@ -153,7 +151,7 @@ export function resultSetParams(state) {
   const params = new URLSearchParams();
   if (state.image) return params;
   for (const name of state.ignore ?? []) params.append('ignore', name);
-  params.set('facets', FILTERS.join(','));
+  params.set('facets', FACETS.join(','));
   if (!state.allVariants) params.set('collapse', 'name');
   return params;
 }

@@ -32,6 +32,8 @@ export interface Understood {
   /** 1 for a catalog value, 0.9 for a shopper's word, 0.6 for a typo's correction; the least certain is relaxed first. */
   certainty: number;
   removable: true;
+  /** The values the words name as the catalog does (not echoed): an article type filter raises them above those only the synonym table adds. */
+  named?: string[];
 }
 
 export interface ShopperWords {
@@ -46,6 +48,8 @@ interface Entry {
   attribute: UnderstoodAttribute;
   values: string[];
   source: 'vocabulary' | 'synonym';
+  /** The values the phrase is the catalog's own name of ("muffler": Mufflers, where the synonym table adds Scarves). */
+  named: string[];
 }
 
 export interface Lexicon {
@@ -103,6 +107,7 @@ export function buildLexicon(catalog: Partial<Record<string, ReadonlyArray<strin
       // one phrase, two readings of the same attribute: the values of both (a shade group such as
       // "blue" → Blue, Navy Blue, Turquoise Blue), counted as the catalog's own when either is
       same.values = [...new Set([...same.values, ...entry.values])];
+      same.named = [...new Set([...same.named, ...entry.named])];
       if (entry.source === 'vocabulary') same.source = 'vocabulary';
       return;
     }
@@ -114,11 +119,11 @@ export function buildLexicon(catalog: Partial<Record<string, ReadonlyArray<strin
     const known = new Set((catalog[attribute] ?? []).map(String));
     for (const value of known) {
       if (ignore.has(value)) continue;
-      for (const phrase of forms(value)) add(phrase, { attribute, values: [value], source: 'vocabulary' });
+      for (const phrase of forms(value)) add(phrase, { attribute, values: [value], source: 'vocabulary', named: [value] });
     }
     for (const [word, values] of Object.entries(words.words[attribute] ?? {})) {
       const present = values.filter((v) => known.has(v));
-      if (present.length > 0) add(tokens(word).join(' '), { attribute, values: present, source: 'synonym' });
+      if (present.length > 0) add(tokens(word).join(' '), { attribute, values: present, source: 'synonym', named: [] });
     }
   }
   const longest = Math.max(1, ...[...phrases.keys()].map((p) => p.split(' ').length));
@@ -184,7 +189,7 @@ export function understand(query: string, lexicon: Lexicon): Understanding {
   const push = (entries: Entry[], text: string, source: Source, negated: boolean): Understood => {
     const entry = entries[0]!;
     const applied = negated ? 'exclude' : BOOST_ATTRIBUTES.has(entry.attribute) ? 'boost' : 'filter';
-    const item: Understood = { attribute: entry.attribute, values: [...entry.values], text, source, negated, applied, certainty: CERTAINTY[source], removable: true };
+    const item: Understood = { attribute: entry.attribute, values: [...entry.values], text, source, negated, applied, certainty: CERTAINTY[source], removable: true, named: [...entry.named] };
     items.push(item);
     return item;
   };
@@ -260,6 +265,7 @@ function merge(items: Understood[]): Understood[] {
       continue;
     }
     same.values = [...new Set([...same.values, ...item.values])];
+    same.named = [...new Set([...(same.named ?? []), ...(item.named ?? [])])];
     same.text = `${same.text}, ${item.text}`;
     if (item.certainty < same.certainty) {
       same.certainty = item.certainty;
@@ -291,6 +297,9 @@ export function applyUnderstanding(items: Understood[], explicit: SearchFilters,
     const values = item.applied === 'filter' && item.attribute === 'gender' && item.values.some((v) => v === 'Men' || v === 'Women') ? [...new Set([...item.values, 'Unisex'])] : item.values;
     const target = item.applied === 'filter' ? filters : item.applied === 'exclude' ? exclude : boost;
     target[item.attribute] = [...new Set([...(target[item.attribute] ?? []), ...values])];
+    // "muffler" filters Mufflers and Scarves (a shopper's word for both) and ranks Mufflers, the type it names, first
+    const named = item.named ?? [];
+    if (item.applied === 'filter' && item.attribute === 'articleType' && named.length > 0 && named.length < values.length) boost.articleType = [...new Set([...(boost.articleType ?? []), ...named])];
     applied.push({ ...item, values });
   }
   // a value both asked for and excluded ("blue not navy"): the exclusion narrows the filter

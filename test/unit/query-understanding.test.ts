@@ -77,6 +77,15 @@ t.test('a word read as a typo of an attribute the query also names correctly is 
   t.same(read('blak dress for women').map((i) => i.source), ['typo', 'vocabulary', 'vocabulary'], 'a typo of an attribute named nowhere else stays');
 });
 
+t.test("an article type the query names as the catalog does ranks first among those a shopper's word adds", async (t) => {
+  const types = buildLexicon({ articleType: ['Blazers', 'Jackets', 'Suits', 'Shirts'] });
+  const blazer = applyUnderstanding(understand('navy blazer', types).items, {});
+  t.same(blazer.filters.articleType, ['Blazers', 'Jackets', 'Suits'], '"blazer" filters what the synonym table says shoppers mean by it');
+  t.same(blazer.boost, { articleType: ['Blazers'] }, 'and raises Blazers, the type it names');
+  t.same(applyUnderstanding(understand('shirt', types).items, {}).boost, {}, 'a word naming only its own type boosts nothing');
+  t.same(applyUnderstanding(understand('sneakers', lexicon).items, {}).boost, {}, "a shoppers' word alone names no catalog type");
+});
+
 t.test('relaxing order: the least certain first; among equals the colour first and the article type last', async (t) => {
   const items = applyUnderstanding(understand('dresses for women in black', lexicon).items, {}).items;
   const order: string[] = [];
@@ -222,6 +231,7 @@ t.test('a page the understood filters leave short is filled from the search with
   t.same(first.hits.map((h) => h.product.id), [1, 2, 3, 4, 5], 'the three black dresses, then dresses of other colours');
   t.same([first.query.broadened!.after, first.query.broadened!.dropped.map((u) => u.attribute)], [3, ['baseColour']], 'the echo says from where, and without what');
   t.notOk('relaxed' in first.query, 'something matched everything, so nothing was relaxed');
+  t.ok((first.query as unknown as { understood: object[] }).understood.every((u) => !('named' in u)), 'what the words name is not echoed (it is not part of the API)');
   t.equal(first.nextOffset, 5);
   const second = await get('/api/v1/search?q=black%20dress%20for%20women&k=5&offset=5');
   t.same(second.hits.map((h) => h.product.id), [6, 7, 8, 9, 10], 'the next page goes on with the same list, then without the gender and the type');

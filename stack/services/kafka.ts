@@ -102,6 +102,10 @@ function serverProperties(ctx: StackContext, node: number): string {
     `node.id=${node}`,
     // One node: a dynamic quorum of itself (formatted --standalone). A cluster: a static quorum of all.
     nodes === 1 ? `controller.quorum.bootstrap.servers=127.0.0.1:${own.controller}` : `controller.quorum.voters=${voters.join(',')}`,
+    // A cluster's first node has no quorum until a second one runs, and the nodes start one after
+    // another: at load average 25 the next JVM took over a minute to start, longer than the 60 s a
+    // broker waits by default to register before it shuts down (three cluster starts failed so).
+    ...(nodes === 1 ? [] : ['initial.broker.registration.timeout.ms=300000']),
     `listeners=PLAINTEXT://127.0.0.1:${own.broker},CONTROLLER://127.0.0.1:${own.controller}`,
     `advertised.listeners=PLAINTEXT://127.0.0.1:${own.broker}`,
     'controller.listener.names=CONTROLLER',

@@ -109,3 +109,11 @@ export function loadConfig(env: Env = process.env): VitrinaConfig {
     settings,
   };
 }
+
+let processOnce: VitrinaConfig | undefined;
+
+/** This process's configuration, its environment read once on first use: what a module falls back to when handed none. */
+export function processConfig(): VitrinaConfig {
+  processOnce ??= loadConfig();
+  return processOnce;
+}

@@ -8,8 +8,9 @@
 // a processor's start, a test, a benchmark) calls loadConfig() (`platform/config.ts`) once and
 // hands config.settings, or the values each part needs, down through options and the Runtime. What
 // a process has only one of (the log level, the topic prefix, the bucket names) and a module's
-// fallback when it is handed no value come from processSettings(), process.env read once, on first
-// use, in this file (`platform/env-table.ts`). No other module reads process.env, except these
+// fallback when it is handed no value come from processSettings() here, process.env read once, on
+// first use (`platform/env-table.ts`), or processConfig() (the addresses derived from it, also read
+// once). No other module reads process.env, except these
 // (test/unit/env-table.test.ts fails on any other):
 // - they pass process.env (plus their own settings) to the child processes they start: the stack
 //   manager (`stack/process.ts`, `stack/services/minio.ts`, `stack/services/postgres.ts` with the

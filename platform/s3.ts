@@ -1,6 +1,6 @@
 // The S3 (MinIO) client and the buckets of Vitrina.
 import * as Minio from 'minio';
-import { loadConfig, type VitrinaConfig } from './config.ts';
+import { processConfig, type VitrinaConfig } from './config.ts';
 import { processSettings } from './env-table.ts';
 
 const settings = processSettings();
@@ -11,7 +11,7 @@ export const buckets = {
   uploads: settings.VITRINA_UPLOADS_BUCKET,
 } as const;
 
-export function createS3(config: VitrinaConfig = loadConfig()): Minio.Client {
+export function createS3(config: VitrinaConfig = processConfig()): Minio.Client {
   return new Minio.Client({
     endPoint: config.s3.endPoint,
     port: config.s3.port,
@@ -22,7 +22,7 @@ export function createS3(config: VitrinaConfig = loadConfig()): Minio.Client {
   });
 }
 
-export async function ensureBucket(s3: Minio.Client, bucket: string, region = loadConfig().s3.region): Promise<void> {
+export async function ensureBucket(s3: Minio.Client, bucket: string, region = processConfig().s3.region): Promise<void> {
   if (!(await s3.bucketExists(bucket))) {
     try {
       await s3.makeBucket(bucket, region);

@@ -8,7 +8,7 @@
 // processors leave queries unbounded, since their index builds and bulk loads take minutes, and
 // simply continue when a stalled server does.
 import pg from 'pg';
-import { loadConfig } from '../platform/config.ts';
+import { processConfig } from '../platform/config.ts';
 import { POSTGRES_UNAVAILABLE } from '../platform/errors.ts';
 
 export type Db = pg.Pool;
@@ -23,7 +23,7 @@ export interface PoolTimeouts {
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
-export function createPool(databaseUrl: string = loadConfig().databaseUrl, max = 8, timeouts: PoolTimeouts = {}): Db {
+export function createPool(databaseUrl: string = processConfig().databaseUrl, max = 8, timeouts: PoolTimeouts = {}): Db {
   const { connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS, queryTimeoutMs } = timeouts;
   const pool = new pg.Pool({
     connectionString: databaseUrl,

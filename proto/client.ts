@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import path from 'node:path';
-import { loadConfig } from '../platform/config.ts';
+import { processConfig } from '../platform/config.ts';
 import type { ProtoGrpcType } from './generated/encoder.ts';
 import type { EncoderClient as GeneratedClient } from './generated/vitrina/encoder/v1/Encoder.ts';
 import type { EmbedResponse__Output } from './generated/vitrina/encoder/v1/EmbedResponse.ts';
@@ -65,7 +65,7 @@ const GRPC_UNAVAILABLE = grpc.status.UNAVAILABLE;
  * to the next one, every server at most once, within the one deadline. Model calls are pure
  * functions of their input, so a retried call cannot do anything twice.
  */
-export function createEncoderClient(address: string = loadConfig().modelServerAddress, timeoutMs = 30_000): EncoderClient {
+export function createEncoderClient(address: string = processConfig().modelServerAddress, timeoutMs = 30_000): EncoderClient {
   const Client = encoderProto().vitrina.encoder.v1.Encoder;
   const servers = modelServerAddresses(address).map((target) => ({
     target,

@@ -5,7 +5,7 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { loadSchema, type AvroSchema } from '../schemas/index.ts';
-import { loadConfig } from '../platform/config.ts';
+import { processConfig } from '../platform/config.ts';
 import { errorMessage, PoisonError, TransientError } from '../platform/errors.ts';
 import { withTimeout } from '../platform/timeout.ts';
 import { specOf, valueSubject, type AvroTopic, type EventOf } from './topics.ts';
@@ -29,7 +29,7 @@ export class EventCodec {
    * @param timeoutMs how long one schema look-up may take before it counts as a transient failure
    * (a registry that accepts connections and then stalls would otherwise hang the decode).
    */
-  constructor(registryUrl: string = loadConfig().schemaRegistryUrl, private readonly timeoutMs = 10_000) {
+  constructor(registryUrl: string = processConfig().schemaRegistryUrl, private readonly timeoutMs = 10_000) {
     this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 3 } });
   }
 

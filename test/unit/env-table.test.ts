@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { loadConfig } from '../../platform/config.ts';
+import { loadConfig, processConfig } from '../../platform/config.ts';
 import { ENV_TABLE, envTableMarkdown, loadSettings, TABLE_DEFAULTS } from '../../platform/env-table.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -47,6 +47,13 @@ t.test('only the entry points and the exceptions named in env-table.ts read proc
   const readers = [...text.entries()].filter(([, body]) => /\bprocess\.env\b/.test(body.replace(/^\s*(\/\/|\*).*$/gm, ''))).map(([file]) => file).sort();
   t.same(readers.filter((file) => !allowed.includes(file)), [], 'no other module reads process.env: it takes the settings its entry point read once');
   t.ok(readers.length <= 20, `${readers.length} files read process.env`);
+  // loadConfig() reads the environment: entry points call it (the CLI, benchmarks, the chaos suite,
+  // the stack manager, a command's Runtime, the model server's start); a module below them is handed
+  // the config, or falls back to processConfig() (read once).
+  const entry = /^(cli|bench|chaos|stack)\/|^runtime\/runtime\.ts$|^models\/server\.ts$|^platform\/(config|env-table)\.ts$/;
+  const loaders = [...text.entries()].filter(([file, body]) => !entry.test(file) && /\bloadConfig\(/.test(body)).map(([file]) => file);
+  t.same(loaders, [], 'only entry points call loadConfig()');
+  t.equal(processConfig(), processConfig(), "processConfig() is the process's one read");
 });
 
 t.test('the README lists exactly the table, as generated from it', async (t) => {

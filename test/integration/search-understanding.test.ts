@@ -131,6 +131,9 @@ t.test('the gateway reads the query into filters on the real core, and relaxes w
   t.same([short.query.broadened.after, short.query.broadened.dropped.map((u) => u.attribute)], [2, ['baseColour']], 'and the echo says from where and without what');
   const next = (await app.inject({ url: '/api/v1/search?q=black%20dress&k=5&offset=5' })).json() as Page;
   t.same(next.hits.slice(0, 3).map((h) => h.product.id - base), expected.slice(5, 8), 'the next page goes on with the same list (8 dresses in all, then other types)');
+  const graphql = await app.inject({ method: 'POST', url: '/graphql', payload: { query: '{ search(q: "black dress", k: 5) { query { broadened { after dropped { attribute } } } hits { product { id } } } }' } });
+  const g = (graphql.json() as { data: { search: { query: Page['query']; hits: Array<{ product: { id: string | number } }> } } }).data.search;
+  t.same([g.query.broadened, g.hits.map((h) => Number(h.product.id))], [{ after: 2, dropped: [{ attribute: 'baseColour' }] }, short.hits.map((h) => h.product.id)], 'GraphQL answers the same filled page and says the same');
 });
 
 t.test('facets over the top results and variants collapsed by name, on the real core', async (t) => {

@@ -326,7 +326,7 @@ function table(result: Record<string, unknown>): string {
   const lines = rows.map((r) =>
     `| ${r.rows} | ${r.loadSeconds} | ${r.indexBuildSeconds} (${r.indexSeconds.imageHnsw ?? '?'} / ${r.indexSeconds.textHnsw ?? '?'}) | ${r.sizesMiB.table} / ${r.sizesMiB.imageHnsw} / ${r.sizesMiB.allIndexes} | ${r.buildBackendPeakMiB} | ${r.recall.unfiltered.recallAtK} / ${r.recall.selective.recallAtK} | ${r.coreLatencyMs.c1.p50Ms}/${r.coreLatencyMs.c1.p95Ms} · ${r.coreLatencyMs.c8.p50Ms}/${r.coreLatencyMs.c8.p95Ms} | ${cell(r.restLatencyMs.c1)} · ${cell(r.restLatencyMs.c8)} · ${cell(r.restLatencyMs.selectiveC1)} | ${r.loadAverage.before}–${r.loadAverage.after} |`,
   );
-  return [head, `|${' --- |'.repeat(10)}`, ...lines].join('\n');
+  return [head, `|${' --- |'.repeat(9)}`, ...lines].join('\n');
 }
 
 export async function runScaleBench(options: ScaleOptions = {}): Promise<void> {

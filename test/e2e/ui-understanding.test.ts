@@ -110,6 +110,7 @@ t.test('chips, counts over the results, variants and the relaxed notice', async 
   t.same(new Set(cards.slice(0, dresses.length)), new Set(dresses.map((e) => e.productId)), 'asked for, every variant is a card of its own, before the cards that fill the page');
   t.ok(cards.every((id) => events.find((e) => e.productId === id)!.baseColour !== 'Black'), 'and nothing the shopper said no to fills it');
   t.equal(await page.locator('.variants').count(), 0, 'with no variants to open');
+  t.match(await page.textContent('.broadened-notice'), new RegExp(`^The first ${dresses.length} results match everything in your search; the ones after them leave out \\S`), 'and the page says where the filling starts and what it leaves out');
 
   await page.click('.chip-understood >> nth=1');
   await page.waitForURL(/ignore=baseColour/);

@@ -246,7 +246,7 @@ class SearchPage {
   renderResults(state, image, page) {
     this.renderHead(state, image, page);
     const hits = Array.isArray(page.hits) ? page.hits : [];
-    const relaxed = relaxedNotice(page);
+    const relaxed = relaxedNotice(page) ?? broadenedNotice(page);
     if (hits.length === 0) {
       const filtered = activeFilterCount(state.filters) > 0;
       const actions = [];
@@ -422,6 +422,15 @@ function relaxedNotice(page) {
   if (!Array.isArray(relaxed) || relaxed.length === 0) return null;
   const parts = relaxed.map((u) => `${FILTER_LABELS[u.attribute] ?? u.attribute} “${u.text}”`);
   return h('p', { class: 'notice relaxed-notice', role: 'status' }, `Nothing matched everything in your search, so these results leave out ${parts.join(' and ')}.`);
+}
+
+/** When what was understood left the first page short, the rest of it was found without the least certain part: say from where and without what. */
+function broadenedNotice(page) {
+  const broadened = page?.query?.broadened;
+  if (!broadened || !Array.isArray(broadened.dropped) || broadened.dropped.length === 0) return null;
+  const parts = broadened.dropped.map((u) => `${FILTER_LABELS[u.attribute] ?? u.attribute} “${u.text}”`);
+  const head = broadened.after > 0 ? `The first ${broadened.after} results match everything in your search` : 'Nothing matched everything in your search';
+  return h('p', { class: 'notice broadened-notice', role: 'status' }, `${head}; the ones after them leave out ${parts.join(' and ')}.`);
 }
 
 /** The other products of a collapsed hit's display name, folded under the card. */

@@ -11,6 +11,7 @@ import { PRODUCT_ATTRIBUTES } from '../../schemas/product-attributes.ts';
 import type { EventProducer } from '../../streams/producer.ts';
 import { foldLatest } from '../../streams/read-to-end.ts';
 import { buckets, ensureBucket } from '../../platform/s3.ts';
+import { sleep } from '../../platform/sleep.ts';
 import { topics } from '../../streams/topics.ts';
 import type { DatasetSource } from './dataset.ts';
 import { ImageTooLargeError, normalizeImage, UndecodableImageError } from './normalize.ts';
@@ -79,6 +80,8 @@ export interface IngestOptions {
 export const DEFAULT_CONCURRENCY = 32;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const SEND_BATCH = 500;
+/** How long the first event of a send batch waits for more before the batch is sent anyway. */
+const SEND_LINGER_MS = 200;
 
 export function sha256(bytes: Buffer | string): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
@@ -208,6 +211,7 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
 
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const inFlight = new Set<Promise<void>>();
+  const lingering = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   const work = async (row: StyleRow, line: number): Promise<void> => {
     const event = await toEvent(row, line);
@@ -215,6 +219,16 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
     else if (event) {
       pending.push(event);
       if (pending.length >= SEND_BATCH) await flush();
+      else if (pending.length === 1) {
+        // A batch is sent SEND_LINGER_MS after its first event unless it filled up meanwhile, so
+        // events flow to the embedder while the file is read instead of at the end of each 500.
+        const opened = pending;
+        const send: Promise<void> = sleep(SEND_LINGER_MS)
+          .then(() => (pending === opened ? flush() : undefined))
+          .catch((error: unknown) => void (failure ??= { error }));
+        lingering.add(send);
+        void send.finally(() => lingering.delete(send));
+      }
     }
   };
   const finished = (): void => {
@@ -251,6 +265,7 @@ export async function ingest(dataset: DatasetSource, deps: IngestDeps, options: 
   } finally {
     await lines.return?.();
     await Promise.all(inFlight);
+    await Promise.all(lingering);
   }
   if (failure) throw failure.error;
   if (pending.length > 0) await flush();

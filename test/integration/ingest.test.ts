@@ -50,3 +50,20 @@ t.test('a dataset folder is ingested into MinIO, the products topic and the proj
   t.equal(again.emitted, 0, 're-running on the same data emits nothing new');
   t.equal(again.unchanged, 302);
 });
+
+t.test('events are sent while the rows are still being read, not only when a send batch is full', async (t) => {
+  // 200 rows fit in one send batch: ingest used to send every event at the end, so the embedder
+  // started only when the whole file was read (and a broker killed "mid-ingest" saw one send).
+  const fixture = await makeDataset(200);
+  const rt = createRuntime('test-ingest-streaming');
+  t.teardown(() => rt.close());
+  let emittedBeforeEnd = 0;
+  const report = await ingest(new LocalDataset(fixture.dir), rt, {
+    concurrency: 1,
+    onProgress: ({ done, total, emitted }) => {
+      if (done < total) emittedBeforeEnd = Math.max(emittedBeforeEnd, emitted);
+    },
+  });
+  t.equal(report.emitted, 202, 'every good row emitted');
+  t.ok(emittedBeforeEnd > 0, `events sent before the last row was done (${emittedBeforeEnd} of ${report.emitted})`);
+});
